@@ -1,0 +1,17 @@
+import type * as Kvs from 'inferlet:core/kvs';
+import type { HostState } from '../instance.ts';
+
+/** `inferlet:core/kvs`: one store for every inferlet of the host. */
+export function createKvs(host: HostState): typeof Kvs {
+  return {
+    storeGet: (key) => host.store.get(key),
+    storeSet: (key, value) => {
+      host.store.set(key, value);
+    },
+    storeDelete: (key) => {
+      host.store.delete(key);
+    },
+    storeExists: (key) => host.store.has(key),
+    storeListKeys: () => [...host.store.keys()],
+  };
+}

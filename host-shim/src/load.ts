@@ -1,0 +1,70 @@
+/**
+ * Loading a component for Node: transpiled by jco (instantiation mode, so that every instance gets its
+ * own imports), cached on disk by the component's content hash.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { transpile } from '@bytecodealliance/jco';
+import type { ImportObject } from './host.ts';
+
+type Instantiate = (
+  getCoreModule: (name: string) => Promise<WebAssembly.Module>,
+  imports: ImportObject,
+) => Promise<Record<string, unknown>>;
+
+export interface LoadedComponent {
+  /** Where the transpiled files are. */
+  readonly dir: string;
+  /** A new instance of the component with the given imports; its exports keyed by interface. */
+  instantiate(imports: ImportObject): Promise<Record<string, unknown>>;
+}
+
+export const defaultCacheDir = (): string =>
+  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'inferlib', 'transpiled');
+
+const entryFile = 'component.js';
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Transpiles `wasm` (bytes or a path) unless its transpilation is cached, and imports it. */
+export async function loadComponent(
+  wasm: Uint8Array | string,
+  options: { readonly cacheDir?: string } = {},
+): Promise<LoadedComponent> {
+  const bytes = typeof wasm === 'string' ? await readFile(wasm) : wasm;
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+  const dir = join(options.cacheDir ?? defaultCacheDir(), hash);
+  if (!(await exists(join(dir, entryFile)))) {
+    const { files } = await transpile(bytes, { name: 'component', instantiation: 'async', noTypescript: true });
+    // Written beside and renamed, so that a concurrent or interrupted run never sees half a transpilation.
+    const partial = `${dir}.partial-${process.pid}`;
+    await rm(partial, { recursive: true, force: true });
+    for (const [name, contents] of Object.entries(files)) {
+      await mkdir(join(partial, name, '..'), { recursive: true });
+      await writeFile(join(partial, name), contents);
+    }
+    await rm(dir, { recursive: true, force: true });
+    await rename(partial, dir);
+  }
+  const { instantiate } = (await import(pathToFileURL(join(dir, entryFile)).href)) as { instantiate: Instantiate };
+  const modules = new Map<string, Promise<WebAssembly.Module>>();
+  const getCoreModule = (name: string): Promise<WebAssembly.Module> => {
+    let module = modules.get(name);
+    if (module === undefined) {
+      module = readFile(join(dir, name)).then((code) => WebAssembly.compile(code));
+      modules.set(name, module);
+    }
+    return module;
+  };
+  return { dir, instantiate: (imports) => instantiate(getCoreModule, imports) };
+}

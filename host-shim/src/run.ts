@@ -1,0 +1,41 @@
+import type { Instance } from './host.ts';
+import type { LoadedComponent } from './load.ts';
+
+export type RunOutcome =
+  | { readonly ok: true; readonly returnValue: string | undefined }
+  | { readonly ok: false; readonly error: string; readonly trapped: boolean };
+
+interface RunExport {
+  run(): void;
+}
+
+/**
+ * Instantiates an inferlet with `instance`'s imports and calls its `inferlet:core/run`. An `err` of
+ * `run`, a trap or a failed instantiation is an outcome, never a thrown error.
+ */
+export async function runInferlet(component: LoadedComponent, instance: Instance): Promise<RunOutcome> {
+  let exports: Record<string, unknown>;
+  try {
+    exports = await component.instantiate(instance.imports);
+  } catch (error) {
+    return { ok: false, error: `instantiation failed: ${describe(error)}`, trapped: true };
+  }
+  const run = (exports.run ?? exports['inferlet:core/run']) as RunExport | undefined;
+  if (typeof run?.run !== 'function') {
+    return { ok: false, error: 'the component does not export inferlet:core/run', trapped: false };
+  }
+  try {
+    run.run();
+    return { ok: true, returnValue: instance.returnValue };
+  } catch (error) {
+    if (isComponentError(error)) return { ok: false, error: String(error.payload), trapped: false };
+    return { ok: false, error: `the inferlet trapped: ${describe(error)}`, trapped: true };
+  }
+}
+
+/** jco throws this for the `err` case of a `result` export. */
+function isComponentError(error: unknown): error is { payload: unknown } {
+  return error instanceof Error && error.name === 'ComponentError' && 'payload' in error;
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,0 +1,185 @@
+/**
+ * Generates the `generated/` folder of every bindings package from `wit/`: guest types from
+ * `jco guest-types` and the WIT a consumer's world needs. With `--check`, fails instead of writing when
+ * anything would change.
+ */
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { types as typesComponent } from '@bytecodealliance/jco';
+import { allowWitFileAccess } from './lib/componentize.ts';
+import { cacheRoot, repoRoot, witRoot } from './lib/paths.ts';
+import { depsFolderName, readWitTree, stageWit, type WitPackage, WitRegistry } from './lib/wit.ts';
+
+interface BindingsPackage {
+  /** Folder under `packages/`. */
+  readonly folder: string;
+  /** The WIT packages a consumer gets (with their dependencies). */
+  readonly witPackages: readonly string[];
+  /** The interfaces whose guest types the package declares. */
+  readonly interfaces: readonly string[];
+}
+
+export const bindingsPackages: readonly BindingsPackage[] = [
+  {
+    folder: 'inferlet-bindings',
+    witPackages: ['inferlet:core', 'inferlet:adapter', 'inferlet:zo'],
+    interfaces: [
+      'wasi:io/error@0.2.4',
+      'wasi:io/poll@0.2.4',
+      'wasi:io/streams@0.2.4',
+      'inferlet:core/common',
+      'inferlet:core/runtime',
+      'inferlet:core/forward',
+      'inferlet:core/tokenize',
+      'inferlet:core/kvs',
+      'inferlet:core/message',
+      'inferlet:adapter/common',
+      'inferlet:zo/evolve',
+    ],
+  },
+  { folder: 'run-bindings', witPackages: ['inferlib:run'], interfaces: ['inferlet:core/run'] },
+  { folder: 'brle-bindings', witPackages: ['inferlib:brle'], interfaces: ['inferlib:brle/encoding'] },
+  { folder: 'chat-bindings', witPackages: ['inferlib:chat'], interfaces: ['inferlib:chat/formatter'] },
+  {
+    folder: 'environment-bindings',
+    witPackages: ['inferlib:environment'],
+    interfaces: ['inferlib:environment/runtime'],
+  },
+  { folder: 'model-bindings', witPackages: ['inferlib:model'], interfaces: ['inferlib:model/models'] },
+  { folder: 'queue-bindings', witPackages: ['inferlib:queue'], interfaces: ['inferlib:queue/queues'] },
+  {
+    folder: 'context-bindings',
+    witPackages: ['inferlib:context'],
+    interfaces: ['inferlib:context/inference'],
+  },
+];
+
+/** jco's file name for an interface's declarations: `wasi:io/poll@0.2.4` -> `wasi-io-poll.d.ts`. */
+const typesFileName = (iface: string): string => `${iface.replace(/@.*$/, '').replace(/[:/]/g, '-')}.d.ts`;
+
+/** Every interface's guest types, from one `jco guest-types` run over a world that imports them all. */
+async function generateGuestTypes(registry: WitRegistry): Promise<Map<string, string>> {
+  const interfaces = bindingsPackages.flatMap((pkg) => pkg.interfaces);
+  const world = [
+    'package inferlib-tools:bindings;',
+    '',
+    'world all-interfaces {',
+    ...interfaces.map((iface) => `  import ${iface};`),
+    '}',
+    '',
+  ].join('\n');
+  const generator: WitPackage = {
+    name: 'inferlib-tools:bindings',
+    dir: '(generated)',
+    dependencies: [...new Set(interfaces.map((iface) => iface.replace(/\/.*$/, '')))],
+    files: new Map([['world.wit', world]]),
+  };
+  const stageDir = join(cacheRoot, 'bindings-wit');
+  await stageWit(registry, generator, stageDir);
+  allowWitFileAccess();
+  const files: Record<string, Uint8Array> = await typesComponent(stageDir, {
+    worldName: 'all-interfaces',
+    guest: true,
+    outDir: '',
+  });
+  const byInterface = new Map<string, string>();
+  for (const iface of interfaces) {
+    const wanted = `interfaces/${typesFileName(iface)}`;
+    const entry = Object.entries(files).find(([path]) => path.replace(/\\/g, '/').endsWith(wanted));
+    if (entry === undefined) throw new Error(`jco guest-types produced no ${wanted}`);
+    byInterface.set(iface, new TextDecoder().decode(entry[1]));
+  }
+  return byInterface;
+}
+
+/**
+ * jco refers to the declarations of another interface by a relative path; an interface of another
+ * bindings package is referred to by that package's name instead, so that each declaration exists once.
+ */
+function linkReferences(pkg: BindingsPackage, types: string): string {
+  return types.replace(/^\/\/\/ <reference path="\.\/(?:interfaces\/)?([^"]+)" \/>$/gm, (line, file: string) => {
+    const owner = bindingsPackages.find((candidate) =>
+      candidate.interfaces.some((iface) => typesFileName(iface) === file),
+    );
+    if (owner === undefined) throw new Error(`${pkg.folder}: no bindings package declares ${file}`);
+    return owner === pkg ? line : `/// <reference types="@inferlib/${owner.folder}" />`;
+  });
+}
+
+/** The files of one bindings package's `generated/` folder, keyed by path relative to it. */
+function generatedFiles(
+  pkg: BindingsPackage,
+  registry: WitRegistry,
+  guestTypes: Map<string, string>,
+): Map<string, string> {
+  const files = new Map<string, string>();
+  const header = `// Generated by scripts/bindings.ts from wit/; do not edit.\n`;
+  const references: string[] = [];
+  for (const iface of pkg.interfaces) {
+    const name = typesFileName(iface);
+    files.set(`types/${name}`, header + linkReferences(pkg, guestTypes.get(iface) ?? ''));
+    references.push(`/// <reference path="./types/${name}" />`);
+  }
+  files.set('index.d.ts', `${header}${references.join('\n')}\nexport {};\n`);
+  const roots = pkg.witPackages.map((name) => registry.get(name));
+  const witPackages = new Map<string, WitPackage>();
+  for (const root of roots) {
+    for (const wit of [root, ...registry.transitiveDependencies(root)]) witPackages.set(wit.name, wit);
+  }
+  for (const wit of witPackages.values()) {
+    for (const [file, text] of wit.files) files.set(`wit/${depsFolderName(wit.name)}/${file}`, text);
+  }
+  return files;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+async function main(): Promise<void> {
+  const check = process.argv.includes('--check');
+  const registry = new WitRegistry(await readWitTree(witRoot));
+  const guestTypes = await generateGuestTypes(registry);
+  const stale: string[] = [];
+  for (const pkg of bindingsPackages) {
+    const generatedDir = join(repoRoot, 'packages', pkg.folder, 'generated');
+    const wanted = generatedFiles(pkg, registry, guestTypes);
+    const present = await listFiles(generatedDir);
+    const changed = present.length !== wanted.size || present.some((file) => !wanted.has(file));
+    let differs = changed;
+    if (!differs) {
+      for (const [file, text] of wanted) {
+        if ((await readFile(join(generatedDir, file), 'utf8')) !== text) {
+          differs = true;
+          break;
+        }
+      }
+    }
+    if (!differs) continue;
+    stale.push(relative(repoRoot, generatedDir));
+    if (check) continue;
+    await rm(generatedDir, { recursive: true, force: true });
+    for (const [file, text] of wanted) {
+      await mkdir(join(generatedDir, file, '..'), { recursive: true });
+      await writeFile(join(generatedDir, file), text);
+    }
+  }
+  if (check && stale.length > 0) {
+    console.error(`bindings are out of date with wit/: ${stale.join(', ')}\nrun \`pnpm bindings\` and commit.`);
+    process.exit(1);
+  }
+  console.log(
+    stale.length === 0 ? 'bindings: up to date' : `bindings: ${check ? 'stale' : 'regenerated'} ${stale.join(', ')}`,
+  );
+}
+
+await main();

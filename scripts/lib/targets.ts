@@ -1,0 +1,89 @@
+/**
+ * Build targets: every workspace package whose package.json has an `inferlib.component` entry is
+ * bundled from `src/component.ts` and componentized against its world.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { ComponentizeFeature } from './componentize.ts';
+import { repoRoot } from './paths.ts';
+import { readWitPackage, readWitTree, type WitPackage, WitRegistry } from './wit.ts';
+
+interface ComponentManifest {
+  /** The world the component targets, in the package at `wit`. */
+  readonly world: string;
+  /** Folder of the component's own WIT package, relative to the package. */
+  readonly wit: string;
+  /** componentize-js features the component uses; `stdio` is always kept so that traps print. */
+  readonly features?: readonly ComponentizeFeature[];
+  /** Modules whose components `scripts/compose.ts` plugs into this one (apps only). */
+  readonly plugs?: readonly string[];
+}
+
+export interface BuildTarget {
+  /** Short name: the package folder (`brle`, `hello`). */
+  readonly name: string;
+  readonly dir: string;
+  readonly manifest: ComponentManifest;
+  readonly entry: string;
+  readonly wasm: string;
+  /** The WIT package the world is in, and the registry its dependencies resolve in. */
+  readonly wit: WitPackage;
+  readonly registry: WitRegistry;
+}
+
+interface PackageJson {
+  readonly name: string;
+  readonly dependencies?: Record<string, string>;
+  readonly devDependencies?: Record<string, string>;
+  readonly inferlib?: { readonly component?: ComponentManifest };
+}
+
+async function readPackageJson(dir: string): Promise<PackageJson> {
+  return JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as PackageJson;
+}
+
+/**
+ * The WIT a target's world resolves against: its own package, plus the `generated/wit` of each bindings
+ * package it depends on — the same files an outside consumer gets, never `wit/` directly.
+ */
+async function targetRegistry(dir: string, pkg: PackageJson, own: WitPackage): Promise<WitRegistry> {
+  const bindings = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) =>
+    /^@inferlib\/.*-bindings$/.test(name),
+  );
+  const packages = [own];
+  for (const name of bindings) {
+    packages.push(...(await readWitTree(join(dir, 'node_modules', name, 'generated', 'wit'))));
+  }
+  return new WitRegistry(packages);
+}
+
+export async function loadTarget(dir: string): Promise<BuildTarget | undefined> {
+  const pkg = await readPackageJson(dir);
+  const manifest = pkg.inferlib?.component;
+  if (manifest === undefined) return undefined;
+  const name = basename(dir);
+  const wit = await readWitPackage(resolve(dir, manifest.wit));
+  return {
+    name,
+    dir,
+    manifest,
+    entry: join(dir, 'src', 'component.ts'),
+    wasm: join(dir, 'dist', `${name}.wasm`),
+    wit,
+    registry: await targetRegistry(dir, pkg, wit),
+  };
+}
+
+/** Library modules (`packages/*`) first, then apps (`examples/*`), each group by name. */
+export async function loadTargets(): Promise<BuildTarget[]> {
+  const targets: BuildTarget[] = [];
+  for (const group of ['packages', 'examples']) {
+    const groupDir = join(repoRoot, group);
+    const entries = (await readdir(groupDir, { withFileTypes: true })).filter((entry) => entry.isDirectory());
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const target = await loadTarget(join(groupDir, entry.name));
+      if (target !== undefined) targets.push(target);
+    }
+  }
+  return targets;
+}
