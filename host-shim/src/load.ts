@@ -45,16 +45,24 @@ export async function loadComponent(
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
   const dir = join(options.cacheDir ?? defaultCacheDir(), hash);
   if (!(await exists(join(dir, entryFile)))) {
-    const { files } = await transpile(bytes, { name: 'component', instantiation: 'async', noTypescript: true });
+    const { files } = await transpile(bytes, { name: 'component', instantiation: 'async', typescript: false });
     // Written beside and renamed, so that a concurrent or interrupted run never sees half a transpilation.
     const partial = `${dir}.partial-${process.pid}`;
     await rm(partial, { recursive: true, force: true });
+    // jco writes ES modules with a `.js` name; the folder's package.json says so to Node.
+    await mkdir(partial, { recursive: true });
+    await writeFile(join(partial, 'package.json'), '{ "type": "module" }\n');
     for (const [name, contents] of Object.entries(files)) {
       await mkdir(join(partial, name, '..'), { recursive: true });
       await writeFile(join(partial, name), contents);
     }
-    await rm(dir, { recursive: true, force: true });
-    await rename(partial, dir);
+    try {
+      await rename(partial, dir);
+    } catch (error) {
+      // Another process finished the same transpilation first: use its files.
+      await rm(partial, { recursive: true, force: true });
+      if (!(await exists(join(dir, entryFile)))) throw error;
+    }
   }
   const { instantiate } = (await import(pathToFileURL(join(dir, entryFile)).href)) as { instantiate: Instantiate };
   const modules = new Map<string, Promise<WebAssembly.Module>>();

@@ -33,9 +33,9 @@ export async function runInferlet(component: LoadedComponent, instance: Instance
   }
 }
 
-/** jco throws this for the `err` case of a `result` export. */
+/** jco throws its `ComponentError`, which carries the value in `payload`, for the `err` of a `result` export. */
 function isComponentError(error: unknown): error is { payload: unknown } {
-  return error instanceof Error && error.name === 'ComponentError' && 'payload' in error;
+  return error instanceof Error && 'payload' in error;
 }
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));

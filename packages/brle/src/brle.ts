@@ -15,8 +15,9 @@ export class Brle {
     this.#length = Math.max(0, size);
   }
 
+  /** Built with `this`, so that a subclass (see `component.ts`) gets instances of itself. */
   static fromBools(values: ArrayLike<boolean>): Brle {
-    const brle = new Brle(0);
+    const brle = new this(0);
     for (let index = 0; index < values.length; index++) appendRun(brle.#runs, values[index] === true, 1);
     brle.#length = values.length;
     return brle;
@@ -46,7 +47,7 @@ export class Brle {
   }
 
   clone(): Brle {
-    const copy = new Brle(0);
+    const copy = new (this.constructor as typeof Brle)(0);
     copy.#runs = [...this.#runs];
     copy.#length = this.#length;
     return copy;
@@ -98,6 +99,9 @@ export class Brle {
     });
     return all;
   }
+
+  /** Nothing to release: the runs are plain memory. Present because the WIT resource is disposable. */
+  [Symbol.dispose](): void {}
 
   /** Replaces `[from, to)` (within the sequence) by `middle`, which must be `to - from` long to keep the length. */
   #replace(from: number, to: number, middle: Runs): void {
