@@ -6,7 +6,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'host-shim/test/**/*.test.ts', 'scripts/test/**/*.test.ts'],
+          include: [
+            'packages/*/test/**/*.test.ts',
+            'host-shim/test/**/*.test.ts',
+            'scripts/test/**/*.test.ts',
+          ],
         },
       },
       {

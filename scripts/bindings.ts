@@ -97,13 +97,16 @@ async function generateGuestTypes(registry: WitRegistry): Promise<Map<string, st
  * bindings package is referred to by that package's name instead, so that each declaration exists once.
  */
 function linkReferences(pkg: BindingsPackage, types: string): string {
-  return types.replace(/^\/\/\/ <reference path="\.\/(?:interfaces\/)?([^"]+)" \/>$/gm, (line, file: string) => {
-    const owner = bindingsPackages.find((candidate) =>
-      candidate.interfaces.some((iface) => typesFileName(iface) === file),
-    );
-    if (owner === undefined) throw new Error(`${pkg.folder}: no bindings package declares ${file}`);
-    return owner === pkg ? line : `/// <reference types="@inferlib/${owner.folder}" />`;
-  });
+  return types.replace(
+    /^\/\/\/ <reference path="\.\/(?:interfaces\/)?([^"]+)" \/>$/gm,
+    (line, file: string) => {
+      const owner = bindingsPackages.find((candidate) =>
+        candidate.interfaces.some((iface) => typesFileName(iface) === file),
+      );
+      if (owner === undefined) throw new Error(`${pkg.folder}: no bindings package declares ${file}`);
+      return owner === pkg ? line : `/// <reference types="@inferlib/${owner.folder}" />`;
+    },
+  );
 }
 
 /** The files of one bindings package's `generated/` folder, keyed by path relative to it. */
@@ -174,11 +177,15 @@ async function main(): Promise<void> {
     }
   }
   if (check && stale.length > 0) {
-    console.error(`bindings are out of date with wit/: ${stale.join(', ')}\nrun \`pnpm bindings\` and commit.`);
+    console.error(
+      `bindings are out of date with wit/: ${stale.join(', ')}\nrun \`pnpm bindings\` and commit.`,
+    );
     process.exit(1);
   }
   console.log(
-    stale.length === 0 ? 'bindings: up to date' : `bindings: ${check ? 'stale' : 'regenerated'} ${stale.join(', ')}`,
+    stale.length === 0
+      ? 'bindings: up to date'
+      : `bindings: ${check ? 'stale' : 'regenerated'} ${stale.join(', ')}`,
   );
 }
 

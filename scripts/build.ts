@@ -16,7 +16,10 @@ import { stageWit, witFingerprint } from './lib/wit.ts';
 
 const componentizeVersion: string = (
   JSON.parse(
-    await readFile(join(repoRoot, 'node_modules', '@bytecodealliance', 'componentize-js', 'package.json'), 'utf8'),
+    await readFile(
+      join(repoRoot, 'node_modules', '@bytecodealliance', 'componentize-js', 'package.json'),
+      'utf8',
+    ),
   ) as { version: string }
 ).version;
 
@@ -85,7 +88,9 @@ async function buildTarget(target: BuildTarget): Promise<'built' | 'unchanged'> 
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const targets = (await loadTargets()).filter((target) => wanted.length === 0 || wanted.includes(target.name));
+  const targets = (await loadTargets()).filter(
+    (target) => wanted.length === 0 || wanted.includes(target.name),
+  );
   const unknown = wanted.filter((name) => !targets.some((target) => target.name === name));
   if (unknown.length > 0) throw new Error(`no component named ${unknown.join(', ')}`);
   allowWitFileAccess();

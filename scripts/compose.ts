@@ -21,7 +21,10 @@ async function mtime(path: string): Promise<number> {
   }
 }
 
-async function composeApp(app: BuildTarget, library: Map<string, BuildTarget>): Promise<'composed' | 'unchanged'> {
+async function composeApp(
+  app: BuildTarget,
+  library: Map<string, BuildTarget>,
+): Promise<'composed' | 'unchanged'> {
   const plugs = (app.manifest.plugs ?? []).map((name) => {
     const plug = library.get(name);
     if (plug === undefined) throw new Error(`${app.name}: no library component named ${name} to plug in`);
@@ -37,7 +40,9 @@ async function composeApp(app: BuildTarget, library: Map<string, BuildTarget>): 
 
 async function main(): Promise<void> {
   const targets = await loadTargets();
-  const library = new Map(targets.filter((target) => target.manifest.plugs === undefined).map((t) => [t.name, t]));
+  const library = new Map(
+    targets.filter((target) => target.manifest.plugs === undefined).map((t) => [t.name, t]),
+  );
   for (const app of targets.filter((target) => target.manifest.plugs !== undefined)) {
     const started = performance.now();
     process.stdout.write(`compose ${app.name.padEnd(12)} `);

@@ -1,7 +1,7 @@
 import type * as Encoding from 'inferlib:brle/encoding';
+import { createHost } from '@inferlib/host-shim';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createHost } from '@inferlib/host-shim';
 import { checkProgram, program } from '../packages/brle/test/program.ts';
 import { loadBuilt } from './helpers/components.ts';
 

@@ -27,7 +27,10 @@ async function main(argv: string[]): Promise<number> {
     console.error(usage);
     return 2;
   }
-  const component = await loadComponent(wasmPath, values['cache-dir'] === undefined ? {} : { cacheDir: values['cache-dir'] });
+  const component = await loadComponent(
+    wasmPath,
+    values['cache-dir'] === undefined ? {} : { cacheDir: values['cache-dir'] },
+  );
   const instance = createHost().createInstance({ args: inferletArgs });
   const outcome = await runInferlet(component, instance);
   if (!outcome.ok) {

@@ -45,7 +45,13 @@ export async function loadComponent(
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
   const dir = join(options.cacheDir ?? defaultCacheDir(), hash);
   if (!(await exists(join(dir, entryFile)))) {
-    const { files } = await transpile(bytes, { name: 'component', instantiation: 'async', typescript: false });
+    const { files } = (await transpile(bytes, {
+      name: 'component',
+      instantiation: 'async',
+      typescript: false,
+    })) as {
+      files: Record<string, Uint8Array>;
+    };
     // Written beside and renamed, so that a concurrent or interrupted run never sees half a transpilation.
     const partial = `${dir}.partial-${process.pid}`;
     await rm(partial, { recursive: true, force: true });
@@ -64,7 +70,9 @@ export async function loadComponent(
       if (!(await exists(join(dir, entryFile)))) throw error;
     }
   }
-  const { instantiate } = (await import(pathToFileURL(join(dir, entryFile)).href)) as { instantiate: Instantiate };
+  const { instantiate } = (await import(pathToFileURL(join(dir, entryFile)).href)) as {
+    instantiate: Instantiate;
+  };
   const modules = new Map<string, Promise<WebAssembly.Module>>();
   const getCoreModule = (name: string): Promise<WebAssembly.Module> => {
     let module = modules.get(name);

@@ -25,11 +25,14 @@ export interface ServedModel {
 export function serveModels(specs: readonly ModelSpec[]): ServedModel[] {
   const names = new Set<string>();
   return specs.map((spec, serviceId) => {
-    if (names.has(spec.name)) throw new Error(`createHost: model name ${JSON.stringify(spec.name)} is registered twice`);
+    if (names.has(spec.name))
+      throw new Error(`createHost: model name ${JSON.stringify(spec.name)} is registered twice`);
     names.add(spec.name);
     const kvPageSize = spec.kvPageSize ?? 16;
     if (!Number.isInteger(kvPageSize) || kvPageSize < 1) {
-      throw new Error(`createHost: model ${JSON.stringify(spec.name)} has kvPageSize ${kvPageSize}; it must be a positive integer`);
+      throw new Error(
+        `createHost: model ${JSON.stringify(spec.name)} has kvPageSize ${kvPageSize}; it must be a positive integer`,
+      );
     }
     return {
       name: spec.name,

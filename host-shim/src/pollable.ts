@@ -1,10 +1,19 @@
 import { poll } from '@bytecodealliance/preview2-shim/io';
 
+interface Pollable {
+  ready(): boolean;
+  block(): void;
+  [Symbol.dispose](): void;
+}
+
+/** preview2-shim's class; its types hide the constructor, which takes no arguments. */
+const PreviewPollable = poll.Pollable as unknown as new () => Pollable;
+
 /**
  * A pollable for a host result. Transpiled guests accept only instances of preview2-shim's `Pollable`
  * class, so this extends it and answers `ready`/`block` from the time the result is due.
  */
-export class HostPollable extends poll.Pollable {
+export class HostPollable extends PreviewPollable {
   readonly #readyAt: number;
 
   /** @param readyAt - `performance.now()` time from which the result is available. */

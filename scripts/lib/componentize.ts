@@ -6,7 +6,8 @@ import { _setPreopens } from '@bytecodealliance/preview2-shim/filesystem';
  * native CLI would have.
  */
 export function allowWitFileAccess(): void {
-  _setPreopens({ '/': '/' });
+  // The package's types are those of its browser build, which takes file data instead of host paths.
+  (_setPreopens as (preopens: Record<string, string>) => void)({ '/': '/' });
 }
 
 /** componentize-js features; each costs imports and start-up work, so a module keeps only what it uses. */

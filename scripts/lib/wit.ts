@@ -65,7 +65,8 @@ export async function readWitTree(root: string): Promise<WitPackage[]> {
       continue;
     }
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.isDirectory() && entry.name !== 'deps') packages.push(await readWitPackage(join(base, entry.name)));
+      if (entry.isDirectory() && entry.name !== 'deps')
+        packages.push(await readWitPackage(join(base, entry.name)));
     }
   }
   return packages;

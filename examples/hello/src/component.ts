@@ -1,5 +1,5 @@
-import { main } from '@inferlib/run-bindings';
 import { getInstanceId } from 'inferlib:environment/runtime';
+import { main } from '@inferlib/run-bindings';
 import { greeting } from './greeting.ts';
 
 export const run = main((names) => {

@@ -7,6 +7,13 @@ export function createMessage() {
   return {
     Subscription: unimplementedResource(iface, 'subscription'),
     ReceiveResult: unimplementedResource(iface, 'receive-result'),
-    ...unimplementedFunctions(iface, ['send', 'receive', 'sendBlob', 'receiveBlob', 'broadcast', 'subscribe']),
+    ...unimplementedFunctions(iface, [
+      'send',
+      'receive',
+      'sendBlob',
+      'receiveBlob',
+      'broadcast',
+      'subscribe',
+    ]),
   };
 }

@@ -17,7 +17,11 @@ function answerDebugQuery(host: HostState, instance: InstanceState, query: strin
 }
 
 /** `inferlet:core/runtime` for one inferlet instance. */
-export function createRuntime(host: HostState, instance: InstanceState, common: CommonImports): typeof Runtime {
+export function createRuntime(
+  host: HostState,
+  instance: InstanceState,
+  common: CommonImports,
+): typeof Runtime {
   return {
     getVersion: () => host.version,
     getInstanceId: () => instance.id,
@@ -31,7 +35,9 @@ export function createRuntime(host: HostState, instance: InstanceState, common: 
     },
     getAllModels: () => host.models.map((model) => model.name),
     getAllModelsWithTraits: (traits) =>
-      host.models.filter((model) => traits.every((trait) => model.traits.includes(trait))).map((model) => model.name),
+      host.models
+        .filter((model) => traits.every((trait) => model.traits.includes(trait)))
+        .map((model) => model.name),
     debugQuery: (query) => new common.DebugQueryResult(answerDebugQuery(host, instance, query)),
   };
 }

@@ -12,7 +12,9 @@ class ComponentBrle extends Brle {
   override len(): number {
     const length = super.len();
     if (length > largestExactU32Result) {
-      throw new Error(`brle.len: a length of ${length} (2^31 or more) cannot be returned exactly by this component`);
+      throw new Error(
+        `brle.len: a length of ${length} (2^31 or more) cannot be returned exactly by this component`,
+      );
     }
     return length;
   }

@@ -94,6 +94,9 @@ describe('Brle', () => {
   });
 
   it('matches a boolean-array model on random programs', () => {
-    fc.assert(fc.property(program, (generated) => checkProgram(Brle, generated)), { numRuns: 500 });
+    fc.assert(
+      fc.property(program, (generated) => checkProgram(Brle, generated)),
+      { numRuns: 500 },
+    );
   });
 });

@@ -23,7 +23,8 @@ export class BoolArrayModel {
   }
 
   removeRange(start: number, end: number): void {
-    if (start < end && start < this.values.length) this.values.splice(start, Math.min(end, this.values.length) - start);
+    if (start < end && start < this.values.length)
+      this.values.splice(start, Math.min(end, this.values.length) - start);
   }
 
   isRangeAllValue(start: number, end: number, expected: boolean): boolean {

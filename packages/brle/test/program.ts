@@ -39,7 +39,11 @@ export type Step =
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ op: fc.constant('append' as const), flag: fc.boolean() }),
-  fc.record({ op: fc.constant('mask' as const), indices: fc.array(position, { maxLength: 6 }), flag: fc.boolean() }),
+  fc.record({
+    op: fc.constant('mask' as const),
+    indices: fc.array(position, { maxLength: 6 }),
+    flag: fc.boolean(),
+  }),
   fc.record({ op: fc.constant('maskRange' as const), start: position, end: position, flag: fc.boolean() }),
   fc.record({ op: fc.constant('removeRange' as const), start: position, end: position }),
   fc.record({ op: fc.constant('fromBools' as const), values: fc.array(fc.boolean(), { maxLength: 40 }) }),
@@ -51,7 +55,7 @@ export const program = fc.record({ size: fc.nat({ max: 40 }), steps: fc.array(st
 export type Program = typeof program extends fc.Arbitrary<infer T> ? T : never;
 
 function expectSame(subject: BrleLike, model: BoolArrayModel, context: string): void {
-  expect([...subject.getBuffer()], `${context}: get-buffer`).toEqual(model.buffer());
+  expect(Array.from(subject.getBuffer()), `${context}: get-buffer`).toEqual(model.buffer());
   expect(subject.toBools(), `${context}: to-bools`).toEqual(model.values);
   expect(subject.len(), `${context}: len`).toBe(model.values.length);
   expect(subject.isEmpty(), `${context}: is-empty`).toBe(model.values.length === 0);
@@ -62,9 +66,10 @@ function expectSame(subject: BrleLike, model: BoolArrayModel, context: string): 
     [Math.floor(length / 3), Math.ceil((2 * length) / 3)],
   ] as const) {
     for (const expected of [false, true]) {
-      expect(subject.isRangeAllValue(start, end, expected), `${context}: is-range-all-value(${start}, ${end}, ${expected})`).toBe(
-        model.isRangeAllValue(start, end, expected),
-      );
+      expect(
+        subject.isRangeAllValue(start, end, expected),
+        `${context}: is-range-all-value(${start}, ${end}, ${expected})`,
+      ).toBe(model.isRangeAllValue(start, end, expected));
     }
   }
 }

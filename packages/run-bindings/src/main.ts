@@ -1,5 +1,5 @@
-import { getArguments, setReturn } from 'inferlib:environment/runtime';
 import type * as Run from 'inferlet:core/run';
+import { getArguments, setReturn } from 'inferlib:environment/runtime';
 
 /** The body of an inferlet: gets the client's arguments, returns the inferlet's result. */
 export type InferletBody = (args: string[]) => Promise<string> | string;
