@@ -1,0 +1,26 @@
+import type * as Runtime from 'inferlib:environment/runtime';
+import { createHost } from '@inferlib/host-shim';
+import { describe, expect, it } from 'vitest';
+import { loadBuilt } from './helpers/components.ts';
+
+describe('environment component under jco', () => {
+  it('forwards every function to inferlet:core/runtime of its own instance', async () => {
+    const component = await loadBuilt('environment', 'module');
+    const host = createHost({ version: 'pie 9.9.9' });
+    const instance = host.createInstance({ args: ['-p', 'a prompt', '--flag'], id: 'env-test' });
+    const runtime = (await component.instantiate(instance.imports)).runtime as typeof Runtime;
+    expect(runtime.getVersion()).toBe('pie 9.9.9');
+    expect(runtime.getInstanceId()).toBe('env-test');
+    expect(runtime.getArguments()).toEqual(['-p', 'a prompt', '--flag']);
+    expect(instance.returnValue).toBeUndefined();
+    runtime.setReturn('first');
+    runtime.setReturn('ünïcödé ✓');
+    expect(instance.returnValue).toBe('ünïcödé ✓');
+
+    const other = host.createInstance({ args: [] });
+    const otherRuntime = (await component.instantiate(other.imports)).runtime as typeof Runtime;
+    expect(otherRuntime.getArguments()).toEqual([]);
+    expect(otherRuntime.getInstanceId()).toBe(other.id);
+    expect(instance.returnValue).toBe('ünïcödé ✓');
+  });
+});
