@@ -1,5 +1,5 @@
 import type * as Encoding from 'inferlib:brle/encoding';
-import { createHost } from '@inferlib/host-shim';
+import { createHost, runInferlet } from '@inferlib/host-shim';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkProgram, program } from '../packages/brle/test/program.ts';
@@ -8,7 +8,7 @@ import { loadBuilt } from './helpers/components.ts';
 let encoding: typeof Encoding;
 
 beforeAll(async () => {
-  const component = await loadBuilt('brle', 'module');
+  const component = await loadBuilt('packages', 'brle');
   const exports = await component.instantiate(createHost().createInstance().imports);
   encoding = exports.encoding as typeof Encoding;
 });
@@ -41,5 +41,31 @@ describe('brle component under jco', () => {
       fc.property(program, (generated) => checkProgram(encoding.Brle, generated)),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('brle resources used from another component of a composition', () => {
+  it('keeps every handle pointing at its own resource through borrows, clones and drops', async () => {
+    const client = await loadBuilt('test/fixtures', 'brle-client', true);
+    const outcome = await runInferlet(client, createHost().createInstance({ args: ['masks'] }));
+    // second: [T,F,T] + T, then index 1 set: all true. third: [F,F] with index 1 set. copy: [F,T,T,F] minus index 0.
+    expect(outcome).toEqual({
+      ok: true,
+      returnValue: JSON.stringify([
+        [0, 4],
+        [1, 1],
+        [0, 2, 1],
+      ]),
+    });
+  });
+
+  it('reports an unknown scenario as the err of run', async () => {
+    const client = await loadBuilt('test/fixtures', 'brle-client', true);
+    const outcome = await runInferlet(client, createHost().createInstance({ args: ['nope'] }));
+    expect(outcome).toEqual({
+      ok: false,
+      error: 'unknown scenario "nope"; expected masks, small, list or churn',
+      trapped: false,
+    });
   });
 });

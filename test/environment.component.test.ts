@@ -5,7 +5,7 @@ import { loadBuilt } from './helpers/components.ts';
 
 describe('environment component under jco', () => {
   it('forwards every function to inferlet:core/runtime of its own instance', async () => {
-    const component = await loadBuilt('environment', 'module');
+    const component = await loadBuilt('packages', 'environment');
     const host = createHost({ version: 'pie 9.9.9' });
     const instance = host.createInstance({ args: ['-p', 'a prompt', '--flag'], id: 'env-test' });
     const runtime = (await component.instantiate(instance.imports)).runtime as typeof Runtime;

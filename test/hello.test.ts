@@ -6,7 +6,7 @@ import { worldOf } from './helpers/wit.ts';
 let hello: LoadedComponent;
 
 beforeAll(async () => {
-  hello = await loadBuilt('hello', 'composed');
+  hello = await loadBuilt('examples', 'hello', true);
 });
 
 describe('the composed hello inferlet on the host-shim', () => {
@@ -45,14 +45,14 @@ describe('the composed hello inferlet on the host-shim', () => {
   });
 
   it('imports nothing but host interfaces and exports inferlet:core/run', async () => {
-    const world = await worldOf(builtComponentPath('hello', 'composed'));
+    const world = await worldOf(builtComponentPath('examples', 'hello', true));
     expect(world.exports).toEqual(['inferlet:core/run']);
     expect(world.imports).toContain('inferlet:core/runtime');
     for (const name of world.imports) expect(name).toMatch(/^(inferlet|wasi):/);
   });
 
   it('the app alone imports the environment interface that the composition satisfies', async () => {
-    const world = await worldOf(builtComponentPath('hello', 'app'));
+    const world = await worldOf(builtComponentPath('examples', 'hello'));
     expect(world.imports).toContain('inferlib:environment/runtime');
   });
 });

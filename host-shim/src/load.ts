@@ -4,8 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { transpile } from '@bytecodealliance/jco';
 import type { ImportObject } from './host.ts';
@@ -36,20 +37,40 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** The installed jco's version: a transpilation is only reused with the jco that made it. */
+async function transpilerVersion(): Promise<string> {
+  let dir = dirname(createRequire(import.meta.url).resolve('@bytecodealliance/jco'));
+  for (;;) {
+    try {
+      const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (manifest.name === '@bytecodealliance/jco') return `jco ${manifest.version}`;
+    } catch {
+      // No package.json at this level: keep climbing.
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the version of @bytecodealliance/jco');
+    dir = parent;
+  }
+}
+
 /** Transpiles `wasm` (bytes or a path) unless its transpilation is cached, and imports it. */
 export async function loadComponent(
   wasm: Uint8Array | string,
   options: { readonly cacheDir?: string } = {},
 ): Promise<LoadedComponent> {
   const bytes = typeof wasm === 'string' ? await readFile(wasm) : wasm;
-  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+  const hash = createHash('sha256')
+    .update(await transpilerVersion())
+    .update(bytes)
+    .digest('hex')
+    .slice(0, 32);
   const dir = join(options.cacheDir ?? defaultCacheDir(), hash);
   if (!(await exists(join(dir, entryFile)))) {
-    const { files } = (await transpile(bytes, {
-      name: 'component',
-      instantiation: 'async',
-      typescript: false,
-    })) as {
+    const options = { name: 'component', instantiation: 'async', emitTypescriptDeclarations: false };
+    const { files } = (await transpile(bytes, options as Parameters<typeof transpile>[1])) as {
       files: Record<string, Uint8Array>;
     };
     // Written beside and renamed, so that a concurrent or interrupted run never sees half a transpilation.

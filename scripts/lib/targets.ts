@@ -74,10 +74,10 @@ export async function loadTarget(dir: string): Promise<BuildTarget | undefined> 
   };
 }
 
-/** Library modules (`packages/*`) first, then apps (`examples/*`), each group by name. */
+/** Library modules (`packages/*`) first, then apps (`examples/*`, `test/fixtures/*`), each group by name. */
 export async function loadTargets(): Promise<BuildTarget[]> {
   const targets: BuildTarget[] = [];
-  for (const group of ['packages', 'examples']) {
+  for (const group of ['packages', 'examples', join('test', 'fixtures')]) {
     const groupDir = join(repoRoot, group);
     const entries = (await readdir(groupDir, { withFileTypes: true })).filter((entry) => entry.isDirectory());
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {

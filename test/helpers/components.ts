@@ -8,16 +8,16 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 /** Transpilations shared by every test run of this checkout. */
 const cacheDir = join(repoRoot, 'node_modules', '.cache', 'inferlib', 'transpiled');
 
-/** The path of a built component: a library module, an app, or an app's composition. */
-export function builtComponentPath(name: string, kind: 'module' | 'app' | 'composed'): string {
-  const path =
-    kind === 'module'
-      ? join(repoRoot, 'packages', name, 'dist', `${name}.wasm`)
-      : join(repoRoot, 'examples', name, 'dist', kind === 'app' ? `${name}.wasm` : `${name}.composed.wasm`);
+/** Where built components live: library modules, example apps, test fixtures. */
+export type ComponentGroup = 'packages' | 'examples' | 'test/fixtures';
+
+/** The path of a built component, or of an app's composition with the modules it plugs in. */
+export function builtComponentPath(group: ComponentGroup, name: string, composed = false): string {
+  const path = join(repoRoot, group, name, 'dist', composed ? `${name}.composed.wasm` : `${name}.wasm`);
   if (!existsSync(path)) throw new Error(`${path} is missing: run \`pnpm build && pnpm compose\` first`);
   return path;
 }
 
-export function loadBuilt(name: string, kind: 'module' | 'app' | 'composed'): Promise<LoadedComponent> {
-  return loadComponent(builtComponentPath(name, kind), { cacheDir });
+export function loadBuilt(group: ComponentGroup, name: string, composed = false): Promise<LoadedComponent> {
+  return loadComponent(builtComponentPath(group, name, composed), { cacheDir });
 }
