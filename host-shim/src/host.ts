@@ -1,21 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import { createAdapterCommon } from './adapter/common.ts';
+import { builtinModel } from './builtin-model.ts';
 import { createCommon } from './core/common.ts';
 import { createForward } from './core/forward.ts';
 import { createKvs } from './core/kvs.ts';
 import { createMessage } from './core/message.ts';
 import { createRuntime } from './core/runtime.ts';
 import { createTokenize } from './core/tokenize.ts';
-import type { HostState, InstanceState } from './instance.ts';
+import type { HostState, InstanceState, SentItem } from './instance.ts';
 import { type ModelSpec, type ServedModel, serveModels } from './models.ts';
+import { hostPoll } from './pollable.ts';
+import { ResourceRegistry, type ResourceStats, resourceStats } from './resources.ts';
+import { SeededRandom } from './sampling.ts';
 import { createZoEvolve } from './zo/evolve.ts';
 
 export interface HostOptions {
   /** What `runtime.get-version` answers. */
   readonly version?: string;
-  /** The served models, the first being the default. */
+  /** The served models, the first being the default; the built-in `qwen3-reference` when absent. */
   readonly models?: readonly ModelSpec[];
+  /** Seed of the samplers; instance n samples from seed + n. */
+  readonly seed?: number;
+  /** Simulated device time of a forward pass, in milliseconds (0 by default). */
+  readonly forwardLatencyMs?: number;
 }
 
 export interface InstanceOptions {
@@ -28,14 +36,24 @@ export interface InstanceOptions {
 /** Interface name (unversioned, as jco's instantiation mode keys them) to implementation. */
 export type ImportObject = Record<string, object>;
 
-/** One inferlet instance: its import object and what it left behind. */
+/** One inferlet instance: its import object, and the remote client's side of it. */
 export interface Instance {
   readonly id: string;
   readonly args: readonly string[];
-  /** Everything the transpiled component imports: the host ABI and WASI. */
+  /** Everything the transpiled component imports: the host ABI and a sandboxed WASI. */
   readonly imports: ImportObject;
   /** The value of the last `set-return`, if any. */
   readonly returnValue: string | undefined;
+  /** What the inferlet sent to the client, in order. */
+  readonly sent: readonly SentItem[];
+  /** As the client: a message for the inferlet's `receive`. */
+  pushMessage(text: string): void;
+  /** As the client: a blob for the inferlet's `receive-blob`. */
+  pushBlob(bytes: Uint8Array): void;
+  /** The resources the instance holds now. */
+  stats(): ResourceStats;
+  /** Ends the instance as the runtime does when an inferlet finishes: frees every resource it holds. */
+  end(): void;
 }
 
 export interface Host {
@@ -45,48 +63,86 @@ export interface Host {
   readonly store: Map<string, string>;
   /** A new inferlet instance with its own import object. */
   createInstance(options?: InstanceOptions): Instance;
+  /** Live resources of every instance that has not ended, by instance id. */
+  stats(): Record<string, ResourceStats>;
 }
 
 export const defaultHostVersion = 'inferlib-host-shim 0.1.0';
 
 /** The host ABI of one instance, keyed by interface name. */
 function hostImports(host: HostState, instance: InstanceState): ImportObject {
-  const common = createCommon(instance);
+  const common = createCommon(host, instance);
+  const forward = createForward(host, instance, common);
   return {
+    'wasi:io/poll': hostPoll,
     'inferlet:core/common': common,
     'inferlet:core/runtime': createRuntime(host, instance, common),
-    'inferlet:core/forward': createForward(),
-    'inferlet:core/tokenize': createTokenize(),
+    'inferlet:core/forward': forward,
+    'inferlet:core/tokenize': createTokenize(common),
     'inferlet:core/kvs': createKvs(host),
-    'inferlet:core/message': createMessage(),
-    'inferlet:adapter/common': createAdapterCommon(),
-    'inferlet:zo/evolve': createZoEvolve(),
+    'inferlet:core/message': createMessage(host, instance, common),
+    'inferlet:adapter/common': createAdapterCommon(host, instance, common, forward),
+    'inferlet:zo/evolve': createZoEvolve(host, instance, common, forward),
   };
 }
 
 export function createHost(options: HostOptions = {}): Host {
+  const forwardLatencyMs = options.forwardLatencyMs ?? 0;
+  if (!(forwardLatencyMs >= 0))
+    throw new Error(`createHost: forwardLatencyMs ${forwardLatencyMs} must be ≥ 0`);
   const state: HostState = {
     version: options.version ?? defaultHostVersion,
-    models: serveModels(options.models ?? []),
+    models: serveModels(options.models ?? [builtinModel]),
     store: new Map(),
+    resources: new ResourceRegistry(),
+    topics: new Map(),
+    forwardLatencyMs,
   };
+  const seed = options.seed ?? 0;
+  const live = new Map<string, InstanceState>();
+  let created = 0;
   return {
-    ...state,
+    version: state.version,
+    models: state.models,
+    store: state.store,
+    stats: () =>
+      Object.fromEntries([...live].map(([id, instance]) => [id, resourceStats(instance.resources)])),
     createInstance(instanceOptions = {}) {
+      const id = instanceOptions.id ?? randomUUID();
+      if (live.has(id))
+        throw new Error(`createInstance: an instance with id ${JSON.stringify(id)} is running`);
       const instance: InstanceState = {
-        id: instanceOptions.id ?? randomUUID(),
+        id,
         args: [...(instanceOptions.args ?? [])],
         returnValue: undefined,
+        resources: new Map(),
+        random: new SeededRandom(seed + created++),
+        inbox: [],
+        blobInbox: [],
+        sent: [],
       };
+      live.set(id, instance);
       // An inferlet sees no file system, environment or arguments through WASI: all comes from the host ABI.
       const wasi = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [] } }).getImportObject();
       const imports = { ...(wasi as ImportObject), ...hostImports(state, instance) };
       return {
-        id: instance.id,
+        id,
         args: instance.args,
         imports,
         get returnValue() {
           return instance.returnValue;
+        },
+        sent: instance.sent,
+        pushMessage: (text) => {
+          instance.inbox.push(text);
+        },
+        pushBlob: (bytes) => {
+          instance.blobInbox.push(Uint8Array.from(bytes));
+        },
+        stats: () => resourceStats(instance.resources),
+        end: () => {
+          state.resources.releaseAll(instance);
+          live.delete(id);
         },
       };
     },

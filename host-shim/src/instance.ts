@@ -1,4 +1,16 @@
 import type { ServedModel } from './models.ts';
+import type { ResourceRegistry, ResourceTable } from './resources.ts';
+import type { SeededRandom } from './sampling.ts';
+
+/** Something the inferlet sent to its remote client. */
+export type SentItem =
+  | { readonly kind: 'message'; readonly text: string }
+  | { readonly kind: 'blob'; readonly bytes: Uint8Array };
+
+/** A topic subscription's queue of broadcast messages. */
+export interface TopicQueue {
+  readonly messages: string[];
+}
 
 /** What the host knows of one running inferlet. */
 export interface InstanceState {
@@ -6,6 +18,13 @@ export interface InstanceState {
   readonly args: readonly string[];
   /** The last value the inferlet passed to `set-return`. */
   returnValue: string | undefined;
+  readonly resources: ResourceTable;
+  /** The instance's sampling generator, seeded from the host's seed and the instance's number. */
+  readonly random: SeededRandom;
+  /** Messages and blobs from the remote client, not yet received. */
+  readonly inbox: string[];
+  readonly blobInbox: Uint8Array[];
+  readonly sent: SentItem[];
 }
 
 /** What every instance of one host shares. */
@@ -14,4 +33,9 @@ export interface HostState {
   readonly models: readonly ServedModel[];
   /** The `inferlet:core/kvs` store. */
   readonly store: Map<string, string>;
+  readonly resources: ResourceRegistry;
+  /** Subscriptions of every instance, by topic. */
+  readonly topics: Map<string, Set<TopicQueue>>;
+  /** Simulated device time of one forward pass, in milliseconds. */
+  readonly forwardLatencyMs: number;
 }

@@ -1,3 +1,6 @@
+import { type LanguageModel, referenceModel } from './language-model.ts';
+import { qwen3Tokenizer, type Tokenizer } from './tokenizer.ts';
+
 /** A model the host serves, as a user registers it. */
 export interface ModelSpec {
   readonly name: string;
@@ -7,8 +10,12 @@ export interface ModelSpec {
   readonly promptTemplate?: string;
   /** Stop-token strings, as `model.get-stop-tokens` returns them. */
   readonly stopTokens?: readonly string[];
-  /** Tokens per KV page. */
+  /** Tokens per KV page; 16 by default. */
   readonly kvPageSize?: number;
+  /** Qwen 3's tokenizer by default; loaded on first use. */
+  readonly tokenizer?: () => Tokenizer;
+  /** The reference copy model by default (its end of turn: the first stop token). */
+  readonly languageModel?: (tokenizer: Tokenizer) => LanguageModel;
 }
 
 /** A served model: its spec with defaults filled in, and its service id (its index in the host). */
@@ -20,13 +27,25 @@ export interface ServedModel {
   readonly stopTokens: readonly string[];
   readonly kvPageSize: number;
   readonly serviceId: number;
+  readonly tokenizer: () => Tokenizer;
+  readonly languageModel: () => LanguageModel;
 }
 
+const once = <T>(make: () => T): (() => T) => {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+};
+
+/** Copies `spec` with defaults; what the tokenizer and model need is made on first use. */
 export function serveModels(specs: readonly ModelSpec[]): ServedModel[] {
   const names = new Set<string>();
   return specs.map((spec, serviceId) => {
-    if (names.has(spec.name))
+    if (names.has(spec.name)) {
       throw new Error(`createHost: model name ${JSON.stringify(spec.name)} is registered twice`);
+    }
     names.add(spec.name);
     const kvPageSize = spec.kvPageSize ?? 16;
     if (!Number.isInteger(kvPageSize) || kvPageSize < 1) {
@@ -34,14 +53,27 @@ export function serveModels(specs: readonly ModelSpec[]): ServedModel[] {
         `createHost: model ${JSON.stringify(spec.name)} has kvPageSize ${kvPageSize}; it must be a positive integer`,
       );
     }
+    const stopTokens = [...(spec.stopTokens ?? [])];
+    const tokenizer = once(spec.tokenizer ?? qwen3Tokenizer);
+    const languageModel = once(() => {
+      const tokens = tokenizer();
+      if (spec.languageModel !== undefined) return spec.languageModel(tokens);
+      const endOfTurn = tokens.encode(stopTokens[0] ?? '');
+      if (endOfTurn.length !== 1) {
+        throw new Error(`model ${spec.name}: the reference model needs a first stop token that is one token`);
+      }
+      return referenceModel(tokens.vocabSize, endOfTurn[0] ?? 0);
+    });
     return {
       name: spec.name,
       traits: [...(spec.traits ?? [])],
       description: spec.description ?? '',
       promptTemplate: spec.promptTemplate ?? '',
-      stopTokens: [...(spec.stopTokens ?? [])],
+      stopTokens,
       kvPageSize,
       serviceId,
+      tokenizer,
+      languageModel,
     };
   });
 }

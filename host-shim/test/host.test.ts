@@ -45,6 +45,8 @@ describe('inferlet:core/runtime', () => {
 
   it('lists models in order, filters by traits and hands out model resources', () => {
     const runtime = runtimeOf(createHost({ models }).createInstance());
+    expect(runtimeOf(createHost({ models: [] }).createInstance()).getAllModels()).toEqual([]);
+    expect(runtimeOf(createHost().createInstance()).getAllModels()).toEqual(['qwen3-reference']);
     expect(runtime.getAllModels()).toEqual(['llama-3.2-1b', 'qwen-3-0.6b']);
     expect(runtime.getAllModelsWithTraits(['input-text'])).toEqual(['llama-3.2-1b', 'qwen-3-0.6b']);
     expect(runtime.getAllModelsWithTraits(['input-text', 'reasoning'])).toEqual(['qwen-3-0.6b']);
@@ -81,16 +83,6 @@ describe('inferlet:core/runtime', () => {
   it('refuses a model registered twice or with a bad page size', () => {
     expect(() => createHost({ models: [{ name: 'a' }, { name: 'a' }] })).toThrow(/"a" is registered twice/);
     expect(() => createHost({ models: [{ name: 'a', kvPageSize: 0 }] })).toThrow(/kvPageSize 0/);
-  });
-
-  it('names the host function that this version does not provide', () => {
-    const forward = createHost().createInstance().imports['inferlet:core/forward'] as Record<
-      string,
-      () => void
-    >;
-    expect(() => forward.createForwardPass?.()).toThrow(
-      'inferlet:core/forward.createForwardPass: not provided by this version of the host-shim',
-    );
   });
 });
 

@@ -1,10 +1,52 @@
-import { unimplementedFunctions } from '../unimplemented.ts';
+import type * as Common from 'inferlet:core/common';
+import type * as Forward from 'inferlet:core/forward';
+import type { CommonImports } from '../core/common.ts';
+import type { ForwardImports } from '../core/forward.ts';
+import type { HostState, InstanceState } from '../instance.ts';
 
-/** `inferlet:adapter/common`: not provided yet by this version of the host-shim. */
-export function createAdapterCommon() {
-  return unimplementedFunctions('inferlet:adapter/common', [
-    'setAdapter',
-    'downloadAdapter',
-    'uploadAdapter',
-  ]);
+const iface = 'inferlet:adapter/common';
+
+/**
+ * `inferlet:adapter/common`: an adapter slot's weights are bytes; `upload-adapter` sets them from a blob,
+ * `download-adapter` hands them back as one, and a pass with `set-adapter` has its logits perturbed by them.
+ */
+export function createAdapterCommon(
+  host: HostState,
+  instance: InstanceState,
+  common: CommonImports,
+  forward: ForwardImports,
+) {
+  const slot = (call: string, queue: Common.Queue, pointer: number) =>
+    host.resources.resolve(`${iface}.${call}`, instance, common.queueState(call, queue).model, 2, pointer);
+  return {
+    setAdapter(pass: Forward.ForwardPass, adapterPtr: number): void {
+      const plan = forward.planOf('set-adapter', pass);
+      host.resources.resolve(`${iface}.set-adapter`, instance, plan.queue.model, 2, adapterPtr);
+      plan.adapterPointer = adapterPtr;
+    },
+    downloadAdapter(queue: Common.Queue, adapterPtr: number, name: string) {
+      const { weights } = slot('download-adapter', queue, adapterPtr);
+      if (weights === undefined) {
+        throw new Error(
+          `${iface}.download-adapter: adapter pointer ${adapterPtr} (${JSON.stringify(name)}) has no weights yet`,
+        );
+      }
+      let pending: Uint8Array | undefined = Uint8Array.from(weights);
+      return new common.BlobResult(
+        () => {
+          const bytes = pending;
+          pending = undefined;
+          return bytes;
+        },
+        `adapter ${JSON.stringify(name)}`,
+      );
+    },
+    uploadAdapter(queue: Common.Queue, adapterPtr: number, name: string, blob: Common.Blob): void {
+      if (!(blob instanceof common.Blob))
+        throw new Error(`${iface}.upload-adapter: the blob is not one this host made`);
+      if (blob.bytes.length === 0)
+        throw new Error(`${iface}.upload-adapter: adapter ${JSON.stringify(name)} is an empty blob`);
+      slot('upload-adapter', queue, adapterPtr).weights = Uint8Array.from(blob.bytes);
+    },
+  };
 }

@@ -1,44 +1,136 @@
 import type * as Common from 'inferlet:core/common';
-import type { InstanceState } from '../instance.ts';
+import type { HostState, InstanceState } from '../instance.ts';
 import type { ServedModel } from '../models.ts';
-import { readyPollable } from '../pollable.ts';
-import { unimplementedFunctions, unimplementedResource } from '../unimplemented.ts';
+import { HostPollable, readyPollable } from '../pollable.ts';
 
 const iface = 'inferlet:core/common';
 
+/** A queue's host-side state: its model and when the last command it was given finishes. */
+export interface QueueState {
+  readonly model: ServedModel;
+  busyUntil: number;
+  priority: Common.Priority;
+}
+
 /** `inferlet:core/common` for one inferlet instance. */
-export function createCommon(_instance: InstanceState) {
+export function createCommon(host: HostState, instance: InstanceState) {
+  class Blob implements Common.Blob {
+    readonly bytes: Uint8Array;
+
+    constructor(init: Uint8Array) {
+      this.bytes = Uint8Array.from(init);
+    }
+    read(offset: bigint, n: bigint): Uint8Array {
+      if (offset > BigInt(this.bytes.length)) {
+        throw new Error(
+          `${iface}.blob.read: offset ${offset} is past the end of a ${this.bytes.length}-byte blob`,
+        );
+      }
+      const available = BigInt(this.bytes.length) - offset;
+      const count = n < available ? n : available;
+      return this.bytes.slice(Number(offset), Number(offset + count));
+    }
+    size(): bigint {
+      return BigInt(this.bytes.length);
+    }
+    [Symbol.dispose](): void {}
+  }
+
+  /** A blob that arrives when `take` has one: from the client, or at once for a host-made blob. */
+  class BlobResult implements Common.BlobResult {
+    #blob: Blob | undefined;
+    readonly #take: () => Uint8Array | undefined;
+    readonly #waitingFor: string;
+
+    constructor(take: () => Uint8Array | undefined, waitingFor: string) {
+      this.#take = take;
+      this.#waitingFor = waitingFor;
+    }
+    #poll(): Blob | undefined {
+      if (this.#blob === undefined) {
+        const bytes = this.#take();
+        if (bytes !== undefined) this.#blob = new Blob(bytes);
+      }
+      return this.#blob;
+    }
+    pollable(): Common.Pollable {
+      return new HostPollable(0, () => this.#poll() !== undefined, this.#waitingFor);
+    }
+    get(): Blob | undefined {
+      return this.#poll();
+    }
+    [Symbol.dispose](): void {}
+  }
+
   class Model implements Common.Model {
-    readonly #served: ServedModel;
+    readonly served: ServedModel;
 
     /** Made by the host only (`runtime.get-model`); the guest cannot construct a model. */
     constructor(served: ServedModel) {
-      this.#served = served;
+      this.served = served;
     }
-
     getName(): string {
-      return this.#served.name;
+      return this.served.name;
     }
     getTraits(): string[] {
-      return [...this.#served.traits];
+      return [...this.served.traits];
     }
     getDescription(): string {
-      return this.#served.description;
+      return this.served.description;
     }
     getPromptTemplate(): string {
-      return this.#served.promptTemplate;
+      return this.served.promptTemplate;
     }
     getStopTokens(): string[] {
-      return [...this.#served.stopTokens];
+      return [...this.served.stopTokens];
     }
     getServiceId(): number {
-      return this.#served.serviceId;
+      return this.served.serviceId;
     }
     getKvPageSize(): number {
-      return this.#served.kvPageSize;
+      return this.served.kvPageSize;
     }
-    createQueue(): Common.Queue {
-      throw new Error(`${iface}.model.create-queue: not provided by this version of the host-shim`);
+    createQueue(): Queue {
+      return new Queue({ model: this.served, busyUntil: 0, priority: 'normal' });
+    }
+    [Symbol.dispose](): void {}
+  }
+
+  class Queue implements Common.Queue {
+    readonly state: QueueState;
+
+    constructor(state: QueueState) {
+      this.state = state;
+    }
+    getServiceId(): number {
+      return this.state.model.serviceId;
+    }
+    synchronize(): SynchronizationResult {
+      return new SynchronizationResult(this.state.busyUntil);
+    }
+    setPriority(priority: Common.Priority): void {
+      if (priority !== 'low' && priority !== 'normal' && priority !== 'high') {
+        throw new Error(`${iface}.queue.set-priority: unknown priority ${JSON.stringify(priority)}`);
+      }
+      this.state.priority = priority;
+    }
+    debugQuery(query: string): DebugQueryResult {
+      return new DebugQueryResult(answerQueueQuery(this.state, query));
+    }
+    [Symbol.dispose](): void {}
+  }
+
+  class SynchronizationResult implements Common.SynchronizationResult {
+    readonly #readyAt: number;
+
+    constructor(readyAt: number) {
+      this.#readyAt = readyAt;
+    }
+    pollable(): Common.Pollable {
+      return new HostPollable(this.#readyAt);
+    }
+    get(): boolean | undefined {
+      return performance.now() >= this.#readyAt ? true : undefined;
     }
     [Symbol.dispose](): void {}
   }
@@ -58,22 +150,61 @@ export function createCommon(_instance: InstanceState) {
     [Symbol.dispose](): void {}
   }
 
-  return {
-    Model,
-    DebugQueryResult,
-    Blob: unimplementedResource(iface, 'blob'),
-    BlobResult: unimplementedResource(iface, 'blob-result'),
-    Queue: unimplementedResource(iface, 'queue'),
-    SynchronizationResult: unimplementedResource(iface, 'synchronization-result'),
-    ...unimplementedFunctions(iface, [
-      'allocateResources',
-      'deallocateResources',
-      'getAllExportedResources',
-      'releaseExportedResources',
-      'exportResources',
-      'importResources',
-    ]),
+  const queueState = (call: string, queue: Common.Queue): QueueState => {
+    if (!(queue instanceof Queue)) throw new Error(`${iface}.${call}: the queue is not one this host made`);
+    return queue.state;
   };
+  const call = (name: string) => `${iface}.${name}`;
+
+  return {
+    Blob,
+    BlobResult,
+    Model,
+    Queue,
+    SynchronizationResult,
+    DebugQueryResult,
+    /** The host-side state of a queue handed back by the guest (for the other host modules). */
+    queueState,
+    allocateResources(queue: Common.Queue, resourceType: number, count: number): Uint32Array {
+      const { model } = queueState('allocate-resources', queue);
+      return Uint32Array.from(
+        host.resources.allocate(call('allocate-resources'), instance, model, resourceType, count),
+      );
+    },
+    deallocateResources(queue: Common.Queue, resourceType: number, ptrs: Uint32Array): void {
+      const { model } = queueState('deallocate-resources', queue);
+      host.resources.deallocate(call('deallocate-resources'), instance, model, resourceType, [...ptrs]);
+    },
+    getAllExportedResources(queue: Common.Queue, resourceType: number): [string, number][] {
+      const { model } = queueState('get-all-exported-resources', queue);
+      return host.resources.exportsOf(call('get-all-exported-resources'), model, resourceType);
+    },
+    releaseExportedResources(queue: Common.Queue, resourceType: number, name: string): void {
+      const { model } = queueState('release-exported-resources', queue);
+      host.resources.release(call('release-exported-resources'), model, resourceType, name);
+    },
+    exportResources(queue: Common.Queue, resourceType: number, ptrs: Uint32Array, name: string): void {
+      const { model } = queueState('export-resources', queue);
+      host.resources.export(call('export-resources'), instance, model, resourceType, [...ptrs], name);
+    },
+    importResources(queue: Common.Queue, resourceType: number, name: string): Uint32Array {
+      const { model } = queueState('import-resources', queue);
+      return Uint32Array.from(
+        host.resources.import(call('import-resources'), instance, model, resourceType, name),
+      );
+    },
+  };
+}
+
+function answerQueueQuery(queue: QueueState, query: string): string {
+  switch (query.trim()) {
+    case 'model':
+      return queue.model.name;
+    case 'priority':
+      return queue.priority;
+    default:
+      return `unknown debug query ${JSON.stringify(query)}; known: model, priority`;
+  }
 }
 
 export type CommonImports = ReturnType<typeof createCommon>;
