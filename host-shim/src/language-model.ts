@@ -35,6 +35,8 @@ const copyBonus = 12;
 const runnerUpBonus = 6;
 /** Bonus of the end-of-turn token when there is nothing to copy, so that generation stops. */
 const endOfTurnBonus = 8;
+/** How many tokens, the input's own included, an earlier occurrence is compared on. */
+const alignmentWindow = 3;
 /** Amplitude of the context noise every token gets. */
 const noiseAmplitude = 4;
 /** Amplitude of an adapter's perturbation. */
@@ -42,9 +44,10 @@ const adapterAmplitude = 6;
 
 /**
  * The reference model, an induction ("copy") model: the next token after token `t` at position `p` is the
- * one that followed the most recent earlier occurrence of `t` among the visible slots. A chat prompt's
- * generation prompt ends like the user turn's header did, so the model echoes the user's message and then
- * ends the turn. Every logit also gets noise seeded by the whole visible set, so that a wrong page, length,
+ * one that followed an earlier occurrence of `t` among the visible slots — the one whose two preceding
+ * positions match the input's best, the most recent among equals. A chat prompt's generation prompt
+ * (`<|im_start|>assistant\n`) aligns with the user turn's header (`<|im_start|>user\n`), so the model
+ * echoes the user's message and then ends the turn; with nothing to continue it ends the turn at once. Every logit also gets noise seeded by the whole visible set, so that a wrong page, length,
  * position or mask changes the distribution even where it does not change the argmax.
  */
 export function referenceModel(vocabSize: number, endOfTurn: number): LanguageModel {
@@ -62,14 +65,23 @@ export function referenceModel(vocabSize: number, endOfTurn: number): LanguageMo
       context = combine(context, contextSum);
       const logits = new Float32Array(vocabSize);
       for (let id = 0; id < vocabSize; id++) logits[id] = noiseAmplitude * centered(combine(context, id));
-      const occurrences = [...byPosition]
-        .filter(([position, token]) => token === input.token && position < input.position)
-        .map(([position]) => position)
-        .sort((a, b) => b - a);
-      const next = occurrences
-        .map((position) => byPosition.get(position + 1))
-        .filter((token) => token !== undefined);
-      const [copy, runnerUp] = next;
+      // Earlier occurrences of the input's token that have a visible continuation, best aligned first.
+      const alignment = (position: number) => {
+        let score = 0;
+        for (let back = 1; back < alignmentWindow; back++) {
+          const earlier = byPosition.get(position - back);
+          if (earlier !== undefined && earlier === byPosition.get(input.position - back)) score++;
+        }
+        return score;
+      };
+      const candidates = [...byPosition]
+        .filter(
+          ([position, token]) =>
+            token === input.token && position < input.position && byPosition.has(position + 1),
+        )
+        .map(([position]) => ({ position, score: alignment(position) }))
+        .sort((a, b) => b.score - a.score || b.position - a.position);
+      const [copy, runnerUp] = candidates.map(({ position }) => byPosition.get(position + 1) as number);
       if (copy === undefined) logits[endOfTurn] = (logits[endOfTurn] ?? 0) + endOfTurnBonus;
       else logits[copy] = (logits[copy] ?? 0) + copyBonus;
       if (runnerUp !== undefined && runnerUp !== copy)

@@ -14,8 +14,8 @@ export interface ModelSpec {
   readonly kvPageSize?: number;
   /** Qwen 3's tokenizer by default; loaded on first use. */
   readonly tokenizer?: () => Tokenizer;
-  /** The reference copy model by default (its end of turn: the first stop token). */
-  readonly languageModel?: (tokenizer: Tokenizer) => LanguageModel;
+  /** The reference copy model over the tokenizer's vocabulary by default (its end of turn: the first stop token). */
+  readonly languageModel?: () => LanguageModel;
 }
 
 /** A served model: its spec with defaults filled in, and its service id (its index in the host). */
@@ -56,8 +56,8 @@ export function serveModels(specs: readonly ModelSpec[]): ServedModel[] {
     const stopTokens = [...(spec.stopTokens ?? [])];
     const tokenizer = once(spec.tokenizer ?? qwen3Tokenizer);
     const languageModel = once(() => {
+      if (spec.languageModel !== undefined) return spec.languageModel();
       const tokens = tokenizer();
-      if (spec.languageModel !== undefined) return spec.languageModel(tokens);
       const endOfTurn = tokens.encode(stopTokens[0] ?? '');
       if (endOfTurn.length !== 1) {
         throw new Error(`model ${spec.name}: the reference model needs a first stop token that is one token`);
