@@ -1,22 +1,46 @@
 #!/usr/bin/env -S npx tsx
 /**
- * `inferlib run <component.wasm> [-- args…]`: runs an inferlet on the host-shim and prints its result.
+ * `inferlib run <component.wasm> [options] [-- args…]`: runs an inferlet on the host-shim's built-in model,
+ * prints what it sends to the client (stderr) and its return value (stdout).
  */
 import { parseArgs } from 'node:util';
+import { builtinModel } from './builtin-model.ts';
 import { createHost } from './host.ts';
 import { loadComponent } from './load.ts';
 import { runInferlet } from './run.ts';
 
-const usage = `usage: inferlib run <component.wasm> [--cache-dir DIR] [-- inferlet arguments…]`;
+const usage = `usage: inferlib run <component.wasm> [options] [-- inferlet arguments…]
+
+options:
+  --page-size N     tokens per KV page of the built-in model (default ${builtinModel.kvPageSize})
+  --seed N          seed of the samplers (default 0)
+  --latency-ms MS   simulated device time of each forward pass (default 0)
+  --message TEXT    a message from the client for the inferlet's receive (repeatable)
+  --cache-dir DIR   where transpiled components are cached (default ~/.cache/inferlib/transpiled)
+  -h, --help        this text`;
+
+function numberOption(name: string, value: string | undefined, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0 || (integer && !Number.isInteger(parsed))) {
+    throw new Error(`--${name} ${value}: expected a ${integer ? 'whole ' : ''}number ≥ 0`);
+  }
+  return parsed;
+}
 
 async function main(argv: string[]): Promise<number> {
   const separator = argv.indexOf('--');
-  const own = separator === -1 ? argv : argv.slice(0, separator);
-  const inferletArgs = separator === -1 ? [] : argv.slice(separator + 1);
   const { positionals, values } = parseArgs({
-    args: own,
+    args: separator === -1 ? argv : argv.slice(0, separator),
     allowPositionals: true,
-    options: { 'cache-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      'page-size': { type: 'string' },
+      seed: { type: 'string' },
+      'latency-ms': { type: 'string' },
+      message: { type: 'string', multiple: true },
+      'cache-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help === true) {
     console.log(usage);
@@ -27,12 +51,23 @@ async function main(argv: string[]): Promise<number> {
     console.error(usage);
     return 2;
   }
-  const component = await loadComponent(
-    wasmPath,
-    values['cache-dir'] === undefined ? {} : { cacheDir: values['cache-dir'] },
-  );
-  const instance = createHost().createInstance({ args: inferletArgs });
+  const pageSize = numberOption('page-size', values['page-size'], true);
+  const seed = numberOption('seed', values.seed, true);
+  const latency = numberOption('latency-ms', values['latency-ms'], false);
+  const host = createHost({
+    models: [{ ...builtinModel, ...(pageSize === undefined ? {} : { kvPageSize: pageSize }) }],
+    ...(seed === undefined ? {} : { seed }),
+    ...(latency === undefined ? {} : { forwardLatencyMs: latency }),
+  });
+  const cacheDir = values['cache-dir'];
+  const component = await loadComponent(wasmPath, cacheDir === undefined ? {} : { cacheDir });
+  const instance = host.createInstance({ args: separator === -1 ? [] : argv.slice(separator + 1) });
+  for (const message of values.message ?? []) instance.pushMessage(message);
   const outcome = await runInferlet(component, instance);
+  for (const item of instance.sent) {
+    console.error(item.kind === 'message' ? `[send] ${item.text}` : `[send-blob] ${item.bytes.length} bytes`);
+  }
+  instance.end();
   if (!outcome.ok) {
     console.error(`inferlet failed: ${outcome.error}`);
     return 1;

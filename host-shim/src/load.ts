@@ -28,6 +28,28 @@ export const defaultCacheDir = (): string =>
 
 const entryFile = 'component.js';
 
+/**
+ * jco drops the guest resources that JS let go of from a `FinalizationRegistry`. After a guest traps, that
+ * drop calls into the dead instance and throws from the finalizer — an uncaught exception that kills Node.
+ * The loader wraps jco's finalizer so that a drop into a dead instance is ignored: its resources died with
+ * it. Part of the cache key, so a change here re-transpiles.
+ */
+const finalizerPatch = {
+  version: 'finalizers-contained-1',
+  from: 'return new FinalizationRegistry(unregister);',
+  to: 'return new FinalizationRegistry((held) => { try { unregister(held); } catch { /* instance trapped */ } });',
+};
+
+function containFinalizers(js: string): string {
+  if (!js.includes('FinalizationRegistry')) return js;
+  if (!js.includes(finalizerPatch.from)) {
+    throw new Error(
+      'loadComponent: this jco output creates finalizers in an unknown way; update finalizerPatch in load.ts',
+    );
+  }
+  return js.replaceAll(finalizerPatch.from, finalizerPatch.to);
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -64,6 +86,7 @@ export async function loadComponent(
   const bytes = typeof wasm === 'string' ? await readFile(wasm) : wasm;
   const hash = createHash('sha256')
     .update(await transpilerVersion())
+    .update(finalizerPatch.version)
     .update(bytes)
     .digest('hex')
     .slice(0, 32);
@@ -81,7 +104,10 @@ export async function loadComponent(
     await writeFile(join(partial, 'package.json'), '{ "type": "module" }\n');
     for (const [name, contents] of Object.entries(files)) {
       await mkdir(join(partial, name, '..'), { recursive: true });
-      await writeFile(join(partial, name), contents);
+      await writeFile(
+        join(partial, name),
+        name === entryFile ? containFinalizers(new TextDecoder().decode(contents)) : contents,
+      );
     }
     try {
       await rename(partial, dir);

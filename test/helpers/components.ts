@@ -6,7 +6,7 @@ import { type LoadedComponent, loadComponent } from '@inferlib/host-shim';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Transpilations shared by every test run of this checkout. */
-const cacheDir = join(repoRoot, 'node_modules', '.cache', 'inferlib', 'transpiled');
+export const cacheDir = join(repoRoot, 'node_modules', '.cache', 'inferlib', 'transpiled');
 
 /** Where built components live: library modules, example apps, test fixtures. */
 export type ComponentGroup = 'packages' | 'examples' | 'test/fixtures';
