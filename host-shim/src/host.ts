@@ -82,7 +82,7 @@ function hostImports(host: HostState, instance: InstanceState): ImportObject {
     'inferlet:core/kvs': createKvs(host),
     'inferlet:core/message': createMessage(host, instance, common),
     'inferlet:adapter/common': createAdapterCommon(host, instance, common, forward),
-    'inferlet:zo/evolve': createZoEvolve(host, instance, common, forward),
+    'inferlet:zo/evolve': createZoEvolve(common, forward),
   };
 }
 

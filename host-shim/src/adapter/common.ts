@@ -17,7 +17,7 @@ export function createAdapterCommon(
   forward: ForwardImports,
 ) {
   const slot = (call: string, queue: Common.Queue, pointer: number) =>
-    host.resources.resolve(`${iface}.${call}`, instance, common.queueState(call, queue).model, 2, pointer);
+    common.resolveOnQueue(`${iface}.${call}`, queue, 2, pointer);
   return {
     setAdapter(pass: Forward.ForwardPass, adapterPtr: number): void {
       const plan = forward.planOf('set-adapter', pass);

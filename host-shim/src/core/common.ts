@@ -150,8 +150,9 @@ export function createCommon(host: HostState, instance: InstanceState) {
     [Symbol.dispose](): void {}
   }
 
+  /** `call` is the full name of the host function, for errors. */
   const queueState = (call: string, queue: Common.Queue): QueueState => {
-    if (!(queue instanceof Queue)) throw new Error(`${iface}.${call}: the queue is not one this host made`);
+    if (!(queue instanceof Queue)) throw new Error(`${call}: the queue is not one this host made`);
     return queue.state;
   };
   const call = (name: string) => `${iface}.${name}`;
@@ -165,30 +166,33 @@ export function createCommon(host: HostState, instance: InstanceState) {
     DebugQueryResult,
     /** The host-side state of a queue handed back by the guest (for the other host modules). */
     queueState,
+    /** The resource `pointer` names for the model of `queue` (for the other host modules). */
+    resolveOnQueue: <T extends 0 | 1 | 2>(call: string, queue: Common.Queue, type: T, pointer: number) =>
+      host.resources.resolve(call, instance, queueState(call, queue).model, type, pointer),
     allocateResources(queue: Common.Queue, resourceType: number, count: number): Uint32Array {
-      const { model } = queueState('allocate-resources', queue);
+      const { model } = queueState(call('allocate-resources'), queue);
       return Uint32Array.from(
         host.resources.allocate(call('allocate-resources'), instance, model, resourceType, count),
       );
     },
     deallocateResources(queue: Common.Queue, resourceType: number, ptrs: Uint32Array): void {
-      const { model } = queueState('deallocate-resources', queue);
+      const { model } = queueState(call('deallocate-resources'), queue);
       host.resources.deallocate(call('deallocate-resources'), instance, model, resourceType, [...ptrs]);
     },
     getAllExportedResources(queue: Common.Queue, resourceType: number): [string, number][] {
-      const { model } = queueState('get-all-exported-resources', queue);
+      const { model } = queueState(call('get-all-exported-resources'), queue);
       return host.resources.exportsOf(call('get-all-exported-resources'), model, resourceType);
     },
     releaseExportedResources(queue: Common.Queue, resourceType: number, name: string): void {
-      const { model } = queueState('release-exported-resources', queue);
+      const { model } = queueState(call('release-exported-resources'), queue);
       host.resources.release(call('release-exported-resources'), model, resourceType, name);
     },
     exportResources(queue: Common.Queue, resourceType: number, ptrs: Uint32Array, name: string): void {
-      const { model } = queueState('export-resources', queue);
+      const { model } = queueState(call('export-resources'), queue);
       host.resources.export(call('export-resources'), instance, model, resourceType, [...ptrs], name);
     },
     importResources(queue: Common.Queue, resourceType: number, name: string): Uint32Array {
-      const { model } = queueState('import-resources', queue);
+      const { model } = queueState(call('import-resources'), queue);
       return Uint32Array.from(
         host.resources.import(call('import-resources'), instance, model, resourceType, name),
       );

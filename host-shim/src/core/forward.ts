@@ -266,7 +266,7 @@ export function createForward(host: HostState, instance: InstanceState, common: 
     planOf,
     createForwardPass(queue: Common.Queue): ForwardPass {
       return new ForwardPass({
-        queue: common.queueState('create-forward-pass', queue),
+        queue: common.queueState(`${iface}.create-forward-pass`, queue),
         inputs: [],
         kvCache: undefined,
         masks: undefined,

@@ -3,7 +3,6 @@ import type * as Forward from 'inferlet:core/forward';
 import type { CommonImports } from '../core/common.ts';
 import type { ForwardImports } from '../core/forward.ts';
 import { hashBytes } from '../hash.ts';
-import type { HostState, InstanceState } from '../instance.ts';
 
 const iface = 'inferlet:zo/evolve';
 
@@ -25,14 +24,9 @@ function weightsFrom(parts: readonly (number | bigint | string)[]): Uint8Array {
  * adapter's bytes are derived from its parameters and updates, so that a pass's logits depend on them and on
  * the pass's seed exactly as a test can check.
  */
-export function createZoEvolve(
-  host: HostState,
-  instance: InstanceState,
-  common: CommonImports,
-  forward: ForwardImports,
-) {
+export function createZoEvolve(common: CommonImports, forward: ForwardImports) {
   const slot = (call: string, queue: Common.Queue, pointer: number) =>
-    host.resources.resolve(`${iface}.${call}`, instance, common.queueState(call, queue).model, 2, pointer);
+    common.resolveOnQueue(`${iface}.${call}`, queue, 2, pointer);
   return {
     setAdapterSeed(pass: Forward.ForwardPass, seed: bigint): void {
       forward.planOf('set-adapter-seed', pass).adapterSeed = seed;
