@@ -1,19 +1,20 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from './helpers/components.ts';
+import { runScript } from './helpers/child.ts';
 
 describe('a trapped component', () => {
   it('does not take Node down when jco later drops the resources it left behind', async () => {
-    const script = join(repoRoot, 'test', 'scripts', 'trap-then-collect.ts');
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--expose-gc', '--import', 'tsx', script],
-      {
-        cwd: join(repoRoot, 'test'),
-      },
-    );
+    const { stdout } = await runScript('trap-then-collect.ts', [], ['--expose-gc']);
     expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '')).toEqual({ trapped: true, held: 0 });
+  });
+
+  it('prints its message: get-auto with no model, from-model-name with an unknown model', async () => {
+    const noModels = await runScript('trap-message.ts', ['no-models']);
+    expect(noModels.stdout).toBe('trapped: RuntimeError\n');
+    expect(noModels.stderr).toContain('inferlib:model/models.model.get-auto: the runtime serves no model');
+    const unknown = await runScript('trap-message.ts', ['unknown-model']);
+    expect(unknown.stdout).toBe('trapped: RuntimeError\n');
+    expect(unknown.stderr).toContain(
+      'inferlib:queue/queues.queue.from-model-name: the runtime serves no model named "gpt-17"',
+    );
   });
 });
