@@ -1,9 +1,10 @@
 /**
  * Makes a library component trap on purpose and exits: `trap-message.ts no-models` (model get-auto with no
- * model served) or `unknown-model` (queue from-model-name). The trap's message is what the
+ * model served), `unknown-model` (queue from-model-name) or `render-error` (chat render of a failing template). The trap's message is what the
  * component printed to stderr, which the calling test reads.
  */
 
+import type * as Formatter from 'inferlib:chat/formatter';
 import type * as Models from 'inferlib:model/models';
 import type * as Queues from 'inferlib:queue/queues';
 import { builtinModel, createHost } from '@inferlib/host-shim';
@@ -21,6 +22,13 @@ try {
       createHost({ models: [builtinModel] }).createInstance().imports,
     );
     (exports.queues as typeof Queues).Queue.fromModelName('gpt-17');
+  } else if (scenario === 'render-error') {
+    const component = await loadBuilt('packages', 'chat');
+    const exports = await component.instantiate(createHost({ models: [] }).createInstance().imports);
+    new (exports.formatter as typeof Formatter).ChatFormatter("{{ messages[0]['role'] }}").render(
+      true,
+      false,
+    );
   } else {
     throw new Error(`unknown scenario ${scenario}`);
   }

@@ -1,0 +1,92 @@
+/**
+ * JSON text to template values, as Python's `json.loads` gives them: a number written with a fraction or an
+ * exponent stays a float (`JsonFloat`, so `tojson` writes `1.0` back as `1.0`), and object members keep
+ * their order (`JsonObject`; a plain object would put integer-like keys first).
+ */
+export class JsonFloat {
+  constructor(readonly value: number) {}
+}
+
+export class JsonObject {
+  constructor(readonly entries: readonly (readonly [string, unknown])[]) {}
+}
+
+export type JsonValue = null | boolean | number | string | JsonFloat | JsonObject | JsonValue[];
+
+/** Parses `text`, which must be one JSON value; anything else throws a `SyntaxError` naming the offset. */
+export function parseJson(text: string): JsonValue {
+  let at = 0;
+  const fail = (what: string): never => {
+    throw new SyntaxError(`invalid JSON at offset ${at}: ${what}`);
+  };
+  const skipSpace = () => {
+    while (at < text.length && ' \t\n\r'.includes(text[at] ?? '')) at++;
+  };
+  const expect = (literal: string) => {
+    if (!text.startsWith(literal, at)) fail(`expected ${literal}`);
+    at += literal.length;
+  };
+  const parseString = (): string => {
+    const match = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.exec(text.slice(at));
+    if (match === null) return fail('bad string');
+    at += match[0].length;
+    return JSON.parse(match[0]) as string;
+  };
+  const parseValue = (): JsonValue => {
+    skipSpace();
+    const char = text[at];
+    if (char === '{') {
+      at++;
+      const entries: [string, unknown][] = [];
+      skipSpace();
+      if (text[at] === '}') {
+        at++;
+        return new JsonObject(entries);
+      }
+      for (;;) {
+        skipSpace();
+        const key = parseString();
+        skipSpace();
+        expect(':');
+        entries.push([key, parseValue()]);
+        skipSpace();
+        if (text[at] === '}') {
+          at++;
+          return new JsonObject(entries);
+        }
+        expect(',');
+      }
+    }
+    if (char === '[') {
+      at++;
+      const items: JsonValue[] = [];
+      skipSpace();
+      if (text[at] === ']') {
+        at++;
+        return items;
+      }
+      for (;;) {
+        items.push(parseValue());
+        skipSpace();
+        if (text[at] === ']') {
+          at++;
+          return items;
+        }
+        expect(',');
+      }
+    }
+    if (char === '"') return parseString();
+    if (text.startsWith('true', at)) return ((at += 4), true);
+    if (text.startsWith('false', at)) return ((at += 5), false);
+    if (text.startsWith('null', at)) return ((at += 4), null);
+    const number = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(at));
+    if (number === null) return fail('unexpected character');
+    at += number[0].length;
+    const value = Number(number[0]);
+    return number[1] !== undefined || number[2] !== undefined ? new JsonFloat(value) : value;
+  };
+  const value = parseValue();
+  skipSpace();
+  if (at !== text.length) fail('unexpected text after the value');
+  return value;
+}
