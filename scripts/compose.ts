@@ -1,44 +1,100 @@
 /**
- * Composes every app (a target with `plugs`) with the library components it names, using `wac plug`:
- * `<app folder>/dist/<app>.composed.wasm`. The result must import nothing but host interfaces.
+ * Composes every app (`examples/*`, `test/fixtures/*`) with the library components it needs, directly or
+ * through other components, into `<app folder>/dist/<app>.composed.wasm`. The wiring comes from the worlds:
+ * a component that imports `inferlib:x/y` gets the one module that exports it. Each module is instantiated
+ * once and shared (context and the app use the same model instance), which `wac plug` cannot express, so a
+ * WAC script is generated and run with `wac compose`. Host imports (`inferlet:*`, `wasi:*`) pass through.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from './lib/paths.ts';
+import { cacheRoot, repoRoot } from './lib/paths.ts';
 import { type BuildTarget, loadTargets } from './lib/targets.ts';
 
 const run = promisify(execFile);
 
 const composedPath = (app: BuildTarget): string => join(app.dir, 'dist', `${app.name}.composed.wasm`);
+const packageName = (target: BuildTarget): string => `inferlib-component:${target.name}`;
+/** WAC names are kebab-case, as package folders are. */
+const variable = (target: BuildTarget): string => target.name;
 
-/** Composing takes a fraction of a second, so it always runs: no staleness to get wrong. */
-async function composeApp(app: BuildTarget, library: Map<string, BuildTarget>): Promise<void> {
-  const plugs = (app.manifest.plugs ?? []).map((name) => {
-    const plug = library.get(name);
-    if (plug === undefined) throw new Error(`${app.name}: no library component named ${name} to plug in`);
-    return plug.wasm;
-  });
-  for (const input of [app.wasm, ...plugs]) {
-    if (!existsSync(input))
-      throw new Error(`${relative(repoRoot, input)} is missing: run \`pnpm build\` first`);
+/** The modules `app` needs, each after the modules it needs itself. */
+function instantiationOrder(app: BuildTarget, exporters: Map<string, BuildTarget>): BuildTarget[] {
+  const order: BuildTarget[] = [];
+  const visiting = new Set<BuildTarget>();
+  const visit = (target: BuildTarget) => {
+    if (order.includes(target)) return;
+    if (visiting.has(target)) throw new Error(`${target.name}: its imports form a cycle`);
+    visiting.add(target);
+    for (const dependency of dependenciesOf(target, exporters)) visit(dependency);
+    order.push(target);
+  };
+  visit(app);
+  return order;
+}
+
+function dependenciesOf(target: BuildTarget, exporters: Map<string, BuildTarget>): BuildTarget[] {
+  return target.world.imports
+    .filter((iface) => iface.startsWith('inferlib:'))
+    .map((iface) => {
+      const exporter = exporters.get(iface);
+      if (exporter === undefined) throw new Error(`${target.name} imports ${iface}, which no module exports`);
+      return exporter;
+    });
+}
+
+/** The WAC script of `app`'s composition. */
+export function compositionScript(app: BuildTarget, exporters: Map<string, BuildTarget>): string {
+  const lines = [`package inferlib-composition:${app.name};`, ''];
+  for (const target of instantiationOrder(app, exporters)) {
+    const spreads = dependenciesOf(target, exporters).map((dependency) => `...${variable(dependency)}, `);
+    lines.push(
+      `let ${variable(target)} = new ${packageName(target)} { ${[...new Set(spreads)].join('')}... };`,
+    );
   }
-  await run('wac', ['plug', app.wasm, ...plugs.flatMap((plug) => ['--plug', plug]), '-o', composedPath(app)]);
+  lines.push('', `export ${variable(app)}["inferlet:core/run"];`, '');
+  return lines.join('\n');
+}
+
+async function composeApp(app: BuildTarget, exporters: Map<string, BuildTarget>): Promise<void> {
+  const components = instantiationOrder(app, exporters);
+  for (const component of components) {
+    if (!existsSync(component.wasm)) {
+      throw new Error(`${relative(repoRoot, component.wasm)} is missing: run \`pnpm build\` first`);
+    }
+  }
+  const scriptPath = join(cacheRoot, 'compose', `${app.name}.wac`);
+  await mkdir(join(scriptPath, '..'), { recursive: true });
+  await writeFile(scriptPath, compositionScript(app, exporters));
+  const deps = components.flatMap((component) => ['--dep', `${packageName(component)}=${component.wasm}`]);
+  try {
+    await run('wac', ['compose', scriptPath, ...deps, '-o', composedPath(app)]);
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? String(error);
+    throw new Error(
+      `wac compose ${relative(repoRoot, scriptPath)} failed:\n${stderr.replace(/\nStack backtrace:[\s\S]*/, '')}`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
   const targets = await loadTargets();
-  const library = new Map(
-    targets.filter((target) => target.manifest.plugs === undefined).map((t) => [t.name, t]),
-  );
-  for (const app of targets.filter((target) => target.manifest.plugs !== undefined)) {
+  const exporters = new Map<string, BuildTarget>();
+  for (const module of targets.filter((target) => target.kind === 'module')) {
+    for (const iface of module.world.exports) exporters.set(iface, module);
+  }
+  for (const app of targets.filter((target) => target.kind === 'app')) {
     const started = performance.now();
-    process.stdout.write(`compose ${app.name.padEnd(12)} `);
-    await composeApp(app, library);
+    process.stdout.write(`compose ${app.name.padEnd(16)} `);
+    await composeApp(app, exporters);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`${seconds.padStart(5)} s  ${relative(repoRoot, composedPath(app))}`);
   }
 }
 
-await main();
+await main().catch((error: unknown) => {
+  console.error(`\ncompose: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

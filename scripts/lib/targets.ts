@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ComponentizeFeature } from './componentize.ts';
 import { repoRoot } from './paths.ts';
-import { readWitPackage, readWitTree, type WitPackage, WitRegistry } from './wit.ts';
+import { readWitPackage, readWitTree, unversioned, type WitPackage, WitRegistry } from './wit.ts';
 
 interface ComponentManifest {
   /** The world the component targets, in the package at `wit`. */
@@ -15,13 +15,15 @@ interface ComponentManifest {
   readonly wit: string;
   /** componentize-js features the component uses; `stdio` is always kept so that traps print. */
   readonly features?: readonly ComponentizeFeature[];
-  /** Modules whose components `scripts/compose.ts` plugs into this one (apps only). */
-  readonly plugs?: readonly string[];
 }
 
 export interface BuildTarget {
   /** Short name: the package folder (`brle`, `hello`). */
   readonly name: string;
+  /** A library module (`packages/*`) exports an interface; an app (`examples/*`, `test/fixtures/*`) runs. */
+  readonly kind: 'module' | 'app';
+  /** The interfaces the target's world imports and exports (`inferlib:brle/encoding`, …). */
+  readonly world: { readonly imports: readonly string[]; readonly exports: readonly string[] };
   readonly dir: string;
   readonly manifest: ComponentManifest;
   readonly entry: string;
@@ -57,7 +59,22 @@ async function targetRegistry(dir: string, pkg: PackageJson, own: WitPackage): P
   return new WitRegistry(packages);
 }
 
-export async function loadTarget(dir: string): Promise<BuildTarget | undefined> {
+/** The interfaces a world names in its own `import` and `export` lines (not through `include`), qualified. */
+function worldItems(wit: WitPackage, world: string): BuildTarget['world'] {
+  const qualify = (name: string) => (name.includes(':') ? name : `${unversioned(wit.name)}/${name}`);
+  for (const text of wit.files.values()) {
+    const body = new RegExp(`world\\s+${world}\\s*\\{([^}]*)\\}`).exec(text)?.[1];
+    if (body === undefined) continue;
+    const items = (kind: string) =>
+      [...body.matchAll(new RegExp(`^\\s*${kind}\\s+([a-z][a-z0-9:/-]*)\\s*;`, 'gm'))].map((match) =>
+        qualify(match[1] ?? ''),
+      );
+    return { imports: items('import'), exports: items('export') };
+  }
+  throw new Error(`${wit.dir}: no world ${world}`);
+}
+
+export async function loadTarget(dir: string, kind: BuildTarget['kind']): Promise<BuildTarget | undefined> {
   const pkg = await readPackageJson(dir);
   const manifest = pkg.inferlib?.component;
   if (manifest === undefined) return undefined;
@@ -65,6 +82,8 @@ export async function loadTarget(dir: string): Promise<BuildTarget | undefined> 
   const wit = await readWitPackage(resolve(dir, manifest.wit));
   return {
     name,
+    kind,
+    world: worldItems(wit, manifest.world),
     dir,
     manifest,
     entry: join(dir, 'src', 'component.ts'),
@@ -81,7 +100,7 @@ export async function loadTargets(): Promise<BuildTarget[]> {
     const groupDir = join(repoRoot, group);
     const entries = (await readdir(groupDir, { withFileTypes: true })).filter((entry) => entry.isDirectory());
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      const target = await loadTarget(join(groupDir, entry.name));
+      const target = await loadTarget(join(groupDir, entry.name), group === 'packages' ? 'module' : 'app');
       if (target !== undefined) targets.push(target);
     }
   }
