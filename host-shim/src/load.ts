@@ -29,25 +29,76 @@ export const defaultCacheDir = (): string =>
 const entryFile = 'component.js';
 
 /**
- * jco drops the guest resources that JS let go of from a `FinalizationRegistry`. After a guest traps, that
- * drop calls into the dead instance and throws from the finalizer — an uncaught exception that kills Node.
- * The loader wraps jco's finalizer so that a drop into a dead instance is ignored: its resources died with
- * it. Part of the cache key, so a change here re-transpiles.
+ * Fixes applied to jco 1.24.6's output, each where the code it fixes is generated (and an error if that code
+ * is there but looks different, so that a jco upgrade cannot silently drop a fix). Part of the cache key.
  */
-const finalizerPatch = {
-  version: 'finalizers-contained-1',
-  from: 'return new FinalizationRegistry(unregister);',
-  to: 'return new FinalizationRegistry((held) => { try { unregister(held); } catch { /* instance trapped */ } });',
-};
+interface OutputFix {
+  readonly name: string;
+  /** Present when the output contains the code the fix is for. */
+  readonly marker: string;
+  readonly replacements: readonly (readonly [from: string, to: string])[];
+}
 
-function containFinalizers(js: string): string {
-  if (!js.includes('FinalizationRegistry')) return js;
-  if (!js.includes(finalizerPatch.from)) {
-    throw new Error(
-      'loadComponent: this jco output creates finalizers in an unknown way; update finalizerPatch in load.ts',
-    );
+const outputFixes: readonly OutputFix[] = [
+  {
+    // After a guest traps, jco's finalizers drop its leftover resources into the dead instance and throw an
+    // uncaught exception that kills Node. A drop into a dead instance is ignored: its resources died with it.
+    name: 'finalizers-contained',
+    marker: 'new FinalizationRegistry(',
+    replacements: [
+      [
+        'return new FinalizationRegistry(unregister);',
+        'return new FinalizationRegistry((held) => { try { unregister(held); } catch { /* instance trapped */ } });',
+      ],
+    ],
+  },
+  {
+    // Lending on a borrowed handle (a component calls a method of a resource it was only lent) made jco look
+    // the representation up as if it were a handle: "Invalid handle". A borrow entry holds the rep itself.
+    name: 'borrow-of-borrow',
+    marker: 'function resourceTransferBorrow(',
+    replacements: [
+      [
+        'const rep = isOwn ? fromHandle & ~T_FLAG : rscTableRemove(fromTable, fromHandle).rep;',
+        'const rep = fromHandle & ~T_FLAG;',
+      ],
+    ],
+  },
+  {
+    // A destructor runs outside any task, so a component calling another one from its destructor (a context
+    // freeing its KV pages through the queue) failed with "missing current caller task metadata". Such a call
+    // now runs without task bookkeeping, as calls did before jco tracked tasks.
+    name: 'calls-from-destructors',
+    marker: 'function _symmetricSyncGuestCallEnter(',
+    replacements: [
+      [
+        "if (!callerTaskMeta) { throw new Error('missing current caller task metadata'); }",
+        'if (!callerTaskMeta) { SYMMETRIC_SYNC_GUEST_CALL_STACK.push({ componentIdx: calleeComponentIdx, outsideTask: true }); return; }',
+      ],
+      [
+        'const { componentIdx } = SYMMETRIC_SYNC_GUEST_CALL_STACK.pop();',
+        'const { componentIdx, outsideTask } = SYMMETRIC_SYNC_GUEST_CALL_STACK.pop();\n      if (outsideTask) return;',
+      ],
+    ],
+  },
+];
+
+const outputFixesVersion = outputFixes.map((fix) => fix.name).join('+');
+
+function fixOutput(js: string): string {
+  let fixed = js;
+  for (const fix of outputFixes) {
+    if (!fixed.includes(fix.marker)) continue;
+    for (const [from, to] of fix.replacements) {
+      if (!fixed.includes(from)) {
+        throw new Error(
+          `loadComponent: jco's output no longer contains what fix ${fix.name} replaces; review outputFixes in load.ts`,
+        );
+      }
+      fixed = fixed.replaceAll(from, to);
+    }
   }
-  return js.replaceAll(finalizerPatch.from, finalizerPatch.to);
+  return fixed;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -86,7 +137,7 @@ export async function loadComponent(
   const bytes = typeof wasm === 'string' ? await readFile(wasm) : wasm;
   const hash = createHash('sha256')
     .update(await transpilerVersion())
-    .update(finalizerPatch.version)
+    .update(outputFixesVersion)
     .update(bytes)
     .digest('hex')
     .slice(0, 32);
@@ -106,7 +157,7 @@ export async function loadComponent(
       await mkdir(join(partial, name, '..'), { recursive: true });
       await writeFile(
         join(partial, name),
-        name === entryFile ? containFinalizers(new TextDecoder().decode(contents)) : contents,
+        name === entryFile ? fixOutput(new TextDecoder().decode(contents)) : contents,
       );
     }
     try {

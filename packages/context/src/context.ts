@@ -1,0 +1,172 @@
+import { Brle } from 'inferlib:brle/encoding';
+import { ChatFormatter } from 'inferlib:chat/formatter';
+import type { SamplerConfig, StopConfig } from 'inferlib:context/inference';
+import type { Model, Tokenizer } from 'inferlib:model/models';
+import { type ForwardPass, Queue } from 'inferlib:queue/queues';
+
+const iface = 'inferlib:context/inference';
+
+/** Asks `pass` for one token at input `index`, sampled as `sampler` says. */
+function requestToken(pass: ForwardPass, index: number, sampler: SamplerConfig): void {
+  const at = Uint32Array.of(index);
+  switch (sampler.tag) {
+    case 'greedy':
+      return pass.outputTokens(at, 0);
+    case 'multinomial':
+      return pass.outputTokens(at, sampler.val);
+    case 'top-p':
+      return pass.outputTokensTopP(at, ...sampler.val);
+    case 'top-k':
+      return pass.outputTokensTopK(at, ...sampler.val);
+    case 'min-p':
+      return pass.outputTokensMinP(at, ...sampler.val);
+    case 'top-k-top-p':
+      return pass.outputTokensTopKTopP(at, ...sampler.val);
+  }
+}
+
+const endsWith = (tokens: readonly number[], suffix: Uint32Array): boolean =>
+  suffix.length > 0 &&
+  suffix.length <= tokens.length &&
+  suffix.every((token, index) => tokens[tokens.length - suffix.length + index] === token);
+
+/**
+ * A conversation on one model. Text is tokenized into *pending* tokens; a forward pass moves them into the
+ * KV cache (*processed*), which lives in pages of the model's page size, grown and shrunk as it changes.
+ */
+export class Context {
+  readonly #queue: Queue;
+  readonly #tokenizer: Tokenizer;
+  readonly #formatter: ChatFormatter;
+  readonly #pageSize: number;
+  readonly #pages: number[] = [];
+  readonly #processed: number[] = [];
+  #pending: number[] = [];
+  #filled = false;
+
+  constructor(model: Model) {
+    let formatter: ChatFormatter;
+    try {
+      formatter = new ChatFormatter(model.getPromptTemplate());
+    } catch (error) {
+      throw new Error(
+        `${iface}.context: the chat template of model ${model.getName()} does not compile: ${String(error)}`,
+      );
+    }
+    this.#formatter = formatter;
+    this.#queue = Queue.fromModelName(model.getName());
+    this.#tokenizer = model.getTokenizer();
+    this.#pageSize = model.getKvPageSize();
+  }
+
+  fill(text: string): void {
+    this.#pending.push(...this.#tokenizer.tokenize(text));
+    this.#filled = true;
+  }
+
+  fillSystem(text: string): void {
+    this.#fillMessage((formatter) => formatter.addSystem(text), false);
+  }
+
+  fillUser(text: string): void {
+    this.#fillMessage((formatter) => formatter.addUser(text), true);
+  }
+
+  fillAssistant(text: string): void {
+    this.#fillMessage((formatter) => formatter.addAssistant(text), false);
+  }
+
+  /** Runs every pending token through one forward pass, asking for no output. */
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    this.#run(this.#pending, () => {});
+    this.#pending = [];
+  }
+
+  generate(sampler: SamplerConfig, stopConfig: StopConfig): string {
+    const generated: number[] = [];
+    if (stopConfig.maxTokens === 0) return '';
+    if (this.#pending.length === 0) {
+      // Nothing to run: recompute the last processed token (same token, same slot) to get its prediction.
+      const last = this.#processed.pop();
+      if (last === undefined)
+        throw new Error(`${iface}.context.generate: the context is empty; fill it first`);
+      this.#pending = [last];
+      this.#fitPages(this.#processed.length);
+    }
+    while (generated.length < stopConfig.maxTokens) {
+      const result = this.#run(this.#pending, (pass, last) => requestToken(pass, last, sampler));
+      const token = result.tokens?.[0];
+      if (token === undefined)
+        throw new Error(`${iface}.context.generate: the forward pass returned no token`);
+      this.#pending = [token];
+      generated.push(token);
+      if (stopConfig.eosSequences.some((sequence) => endsWith(generated, sequence))) break;
+    }
+    return this.#tokenizer.detokenize(Uint32Array.from(generated));
+  }
+
+  getText(): string {
+    return this.#tokenizer.detokenize(Uint32Array.from(this.#processed));
+  }
+
+  getTokenIds(): Uint32Array {
+    return Uint32Array.from(this.#processed);
+  }
+
+  [Symbol.dispose](): void {
+    this.#fitPages(0);
+    this.#formatter[Symbol.dispose]();
+    this.#tokenizer[Symbol.dispose]();
+    this.#queue[Symbol.dispose]();
+  }
+
+  /** Renders one message alone; `begin_of_sequence` only while nothing has been filled yet. */
+  #fillMessage(add: (formatter: ChatFormatter) => void, generationPrompt: boolean): void {
+    add(this.#formatter);
+    const text = this.#formatter.render(generationPrompt, !this.#filled);
+    this.#formatter.clear();
+    this.fill(text);
+  }
+
+  /** Holds exactly the pages `length` tokens need. */
+  #fitPages(length: number): void {
+    const needed = Math.ceil(length / this.#pageSize);
+    if (needed > this.#pages.length) {
+      this.#pages.push(...this.#queue.allocateKvPages(needed - this.#pages.length));
+    } else if (needed < this.#pages.length) {
+      this.#queue.deallocateKvPages(Uint32Array.from(this.#pages.splice(needed)));
+    }
+  }
+
+  /** One forward pass over `tokens`, after the processed ones, with a causal mask per input. */
+  #run(tokens: readonly number[], request: (pass: ForwardPass, lastIndex: number) => void) {
+    const start = this.#processed.length;
+    const length = start + tokens.length;
+    this.#fitPages(length);
+    const pass = this.#queue.createForwardPass();
+    pass.kvCache(Uint32Array.from(this.#pages), length - (this.#pages.length - 1) * this.#pageSize);
+    pass.inputTokens(
+      Uint32Array.from(tokens),
+      Uint32Array.from(tokens, (_, index) => start + index),
+    );
+    pass.attentionMask(this.#causalMasks(start, tokens.length));
+    request(pass, tokens.length - 1);
+    const result = pass.execute();
+    pass[Symbol.dispose]();
+    this.#processed.push(...tokens);
+    return result;
+  }
+
+  /** Input `i` (at slot `start + i`) may attend to every slot up to its own: a mask of `start + i + 1` falses. */
+  #causalMasks(start: number, count: number): Uint32Array[] {
+    const mask = new Brle(start + 1);
+    const masks: Uint32Array[] = [];
+    for (let index = 0; index < count; index++) {
+      masks.push(mask.getBuffer());
+      mask.append(false);
+    }
+    mask[Symbol.dispose]();
+    return masks;
+  }
+}
