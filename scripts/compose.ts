@@ -1,7 +1,6 @@
 /**
  * Composes every app (`examples/*`, `test/fixtures/*`) with the library components it needs, directly or
- * through other components, into `<app folder>/dist/<app>.composed.wasm`; likewise a module that imports
- * other modules (context), exporting all their interfaces. The wiring comes from the worlds:
+ * through other components, into `<app folder>/dist/<app>.composed.wasm`. The wiring comes from the worlds:
  * a component that imports `inferlib:x/y` gets the one module that exports it. Each module is instantiated
  * once and shared (context and the app use the same model instance), which `wac plug` cannot express, so a
  * WAC script is generated and run with `wac compose`. Host imports (`inferlet:*`, `wasi:*`) pass through.
@@ -46,27 +45,16 @@ function dependenciesOf(target: BuildTarget, exporters: Map<string, BuildTarget>
     });
 }
 
-/**
- * The WAC script composing `root` with what it needs. An app exports its `inferlet:core/run`; a module
- * exports its interfaces and those of every module in it, so that the whole can be driven from outside.
- */
-function compositionScript(root: BuildTarget, exporters: Map<string, BuildTarget>): string {
-  const order = instantiationOrder(root, exporters);
-  const lines = [`package inferlib-composition:${root.name};`, ''];
-  for (const target of order) {
+/** The WAC script of `app`'s composition. */
+function compositionScript(app: BuildTarget, exporters: Map<string, BuildTarget>): string {
+  const lines = [`package inferlib-composition:${app.name};`, ''];
+  for (const target of instantiationOrder(app, exporters)) {
     const spreads = dependenciesOf(target, exporters).map((dependency) => `...${variable(dependency)}, `);
     lines.push(
       `let ${variable(target)} = new ${packageName(target)} { ${[...new Set(spreads)].join('')}... };`,
     );
   }
-  lines.push('');
-  if (root.kind === 'app') lines.push(`export ${variable(root)}["inferlet:core/run"];`);
-  else {
-    for (const target of order) {
-      for (const iface of target.world.exports) lines.push(`export ${variable(target)}["${iface}"];`);
-    }
-  }
-  lines.push('');
+  lines.push('', `export ${variable(app)}["inferlet:core/run"];`, '');
   return lines.join('\n');
 }
 
@@ -97,11 +85,7 @@ async function main(): Promise<void> {
   for (const module of targets.filter((target) => target.kind === 'module')) {
     for (const iface of module.world.exports) exporters.set(iface, module);
   }
-  // Apps, and modules built from other modules (composed with them, for tests and embedding).
-  const roots = targets.filter(
-    (target) => target.kind === 'app' || dependenciesOf(target, exporters).length > 0,
-  );
-  for (const app of roots) {
+  for (const app of targets.filter((target) => target.kind === 'app')) {
     const started = performance.now();
     process.stdout.write(`compose ${app.name.padEnd(16)} `);
     await composeApp(app, exporters);

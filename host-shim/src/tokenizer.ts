@@ -48,7 +48,8 @@ function byteLevelTokenizer(
   return {
     vocabSize: (ids.at(-1) ?? -1) + 1,
     encode: (text) => codec.encode(text),
-    decode: (tokens) => codec.decode(tokens),
+    // The codec rejects an empty list; nothing decodes to nothing.
+    decode: (tokens) => (tokens.length === 0 ? '' : codec.decode(tokens)),
     vocabs: () => [ids, ids.map((id) => vocab.get(id) ?? new Uint8Array())],
   };
 }

@@ -332,5 +332,6 @@ describe('tokenizer of the built-in model', () => {
     const joined = Buffer.concat([...tokens].map((id) => Buffer.from(byId.get(id) ?? [])));
     expect(joined.toString('utf8')).toBe(text);
     expect(() => tokenizer.detokenize(u32([999_999]))).toThrow(/token 999999 is outside the vocabulary/);
+    expect(tokenizer.detokenize(u32([]))).toBe('');
   });
 });

@@ -1,0 +1,200 @@
+import {
+  builtinModel,
+  type Cutoff,
+  createHost,
+  type Host,
+  type LanguageModel,
+  type LoadedComponent,
+  type ModelSpec,
+  qwen3Tokenizer,
+  referenceModel,
+  runInferlet,
+  SeededRandom,
+  sampleToken,
+  type Tokenizer,
+} from '@inferlib/host-shim';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { builtComponentPath, loadBuilt } from './helpers/components.ts';
+import { worldOf } from './helpers/wit.ts';
+
+let client: LoadedComponent;
+let tokenizer: Tokenizer;
+let oracle: LanguageModel;
+
+beforeAll(async () => {
+  client = await loadBuilt('test/fixtures', 'context-client', true);
+  tokenizer = qwen3Tokenizer();
+  oracle = referenceModel(tokenizer.vocabSize, tokenizer.encode('<|im_end|>')[0] ?? 0);
+});
+
+/** Runs a scenario of the context-client fixture; its return value, and the host to inspect after. */
+async function scenario(
+  args: string[],
+  spec: Partial<ModelSpec> = {},
+  seed = 0,
+): Promise<{ value: string; host: Host }> {
+  const host = createHost({ models: [{ ...builtinModel, ...spec }], seed });
+  const instance = host.createInstance({ args });
+  const outcome = await runInferlet(client, instance);
+  if (!outcome.ok) throw new Error(outcome.error);
+  return { value: outcome.returnValue ?? '', host };
+}
+
+/** Each token from `from` on must be what the reference model predicts from all before it, sampled as asked. */
+function expectReference(
+  tokens: readonly number[],
+  from: number,
+  temperature: number,
+  cutoff: Cutoff,
+  seed = 0,
+) {
+  const random = new SeededRandom(seed);
+  const entries = tokens.map((token, position) => ({ token, position }));
+  for (let position = from; position < tokens.length; position++) {
+    const input = entries[position - 1];
+    if (input === undefined) throw new Error('no input');
+    const logits = oracle.logits({ input, visible: entries.slice(0, position), adapter: undefined });
+    expect(tokens[position], `token ${position}`).toBe(sampleToken(logits, temperature, cutoff, random));
+  }
+}
+
+const chatml = (role: string, content: string) => `<|im_start|>${role}\n${content}<|im_end|>\n`;
+
+describe('context component, driven by the context-client inferlet on the host-shim', () => {
+  it('generates greedily what the one-shot reference predicts, for page sizes 1, 3 and 16, across turns', async () => {
+    const prompt = 'Pages of many sizes hold this prompt, which crosses several page boundaries.';
+    for (const kvPageSize of [1, 3, 16]) {
+      const { value } = await scenario(['turns', prompt], { kvPageSize });
+      const { first, second, tokens, text } = JSON.parse(value) as {
+        first: string;
+        second: string;
+        tokens: number[];
+        text: string;
+      };
+      expect(first, `page size ${kvPageSize}`).toBe(`${prompt}<|im_end|>`);
+      expect(second.endsWith('<|im_end|>')).toBe(true);
+      expect(text).toBe(tokenizer.decode(tokens));
+      const firstPrompt = tokenizer.encode(
+        `${chatml('system', 'You copy.')}${chatml('user', prompt)}<|im_start|>assistant\n`,
+      );
+      expect(tokens.slice(0, firstPrompt.length)).toEqual(firstPrompt);
+      // Generated: from the first prompt to the end of the first turn, and after the second prompt.
+      const endOfFirstTurn = tokens.indexOf(tokenizer.encode('<|im_end|>')[0] ?? -1, firstPrompt.length) + 1;
+      const secondPrompt = tokenizer.encode(`${chatml('user', 'A second turn.')}<|im_start|>assistant\n`);
+      const secondStart = endOfFirstTurn + secondPrompt.length;
+      expect(tokens.slice(endOfFirstTurn, secondStart)).toEqual(secondPrompt);
+      expectReference(tokens.slice(0, endOfFirstTurn), firstPrompt.length, 0, { kind: 'none' });
+      expectReference(tokens, secondStart, 0, { kind: 'none' });
+    }
+  });
+
+  it('samples as the host samples the reference logits, with every sampler configuration', async () => {
+    const cases: [string[], number, Cutoff][] = [
+      [['multinomial', '1.5'], 1.5, { kind: 'none' }],
+      [['top-p', '1.2', '0.9'], 1.2, { kind: 'top-p', p: 0.9 }],
+      [['top-k', '1.2', '5'], 1.2, { kind: 'top-k', k: 5 }],
+      [['min-p', '1.2', '0.01'], 1.2, { kind: 'min-p', p: 0.01 }],
+      [['top-k-top-p', '1.2', '8', '0.95'], 1.2, { kind: 'top-k-top-p', k: 8, p: 0.95 }],
+    ];
+    const prompt = tokenizer.encode('one two three one two');
+    for (const [sampler, temperature, cutoff] of cases) {
+      const { value } = await scenario(['sample', ...sampler], { kvPageSize: 4 }, 7);
+      const { tokens } = JSON.parse(value) as { tokens: number[] };
+      expect(tokens.length, sampler[0]).toBe(prompt.length + 6);
+      expectReference(tokens, prompt.length, temperature, cutoff, 7);
+    }
+  });
+
+  it('stops on max tokens and on any EOS sequence; pending tokens are not processed tokens', async () => {
+    const { value } = await scenario(['stops'], { kvPageSize: 5 });
+    const result = JSON.parse(value) as Record<string, unknown>;
+    const prompt = tokenizer.encode(`${chatml('user', 'alpha beta gamma delta')}<|im_start|>assistant\n`);
+    expect(result.beforeFlush).toEqual({ tokens: [], text: '' });
+    expect(result.none).toBe('');
+    expect(result.two).toBe('alpha beta');
+    expect(result.afterTwo).toBe(prompt.length + 1);
+    expect(result.stopped).toBe(' gamma');
+    expect(result.rest).toBe(' delta<|im_end|>');
+    expect(result.text).toBe(tokenizer.decode(result.tokens as number[]));
+    expect(result.text).toBe(
+      `${chatml('user', 'alpha beta gamma delta')}<|im_start|>assistant\nalpha beta gamma delta`,
+    );
+  });
+
+  it('renders fills with the model template, begin_of_sequence only on the first fill', async () => {
+    const promptTemplate =
+      '{% if begin_of_sequence %}[BOS]{% endif %}{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<gen>{% endif %}';
+    const { value } = await scenario(['fills'], { promptTemplate });
+    expect(value).toBe('[BOS]<system>s<user>u<gen> raw <assistant>a');
+  });
+
+  it('after a flush, generate re-runs the last token; with nothing filled it fails', async () => {
+    expect((await scenario(['flush-then-generate', 'Echo me.'], { kvPageSize: 2 })).value).toBe(
+      'Echo me.<|im_end|>',
+    );
+    // The context traps (its message goes to stderr): nothing to generate from.
+    await expect(scenario(['empty'])).rejects.toThrow(/the inferlet trapped/);
+  });
+
+  it('frees every page when contexts are dropped: 1,000 of them leave none', async () => {
+    const host = createHost({ models: [{ ...builtinModel, kvPageSize: 2 }] });
+    const instance = host.createInstance({ args: ['churn', '1000'] });
+    expect(await runInferlet(client, instance)).toEqual({ ok: true, returnValue: '1000' });
+    expect(instance.stats()).toEqual({ kvPages: 0, embeddings: 0, adapters: 0 });
+  });
+});
+
+describe('the composed text-completion inferlet', () => {
+  let completion: LoadedComponent;
+  beforeAll(async () => {
+    completion = await loadBuilt('examples', 'text-completion', true);
+  });
+
+  const complete = async (args: string[]) => runInferlet(completion, createHost().createInstance({ args }));
+
+  it('completes a prompt on the built-in model and stops at the end of the turn', async () => {
+    expect(await complete(['-p', 'Hello there, inferlet.', '-n', '32'])).toEqual({
+      ok: true,
+      returnValue: 'Hello there, inferlet.<|im_end|>',
+    });
+    expect(
+      await complete(['--prompt=Count: one two three four five', '--max-tokens', '3', '--system', 'Copy.']),
+    ).toEqual({
+      ok: true,
+      returnValue: 'Count: one',
+    });
+  });
+
+  it('takes every sampler, answers --help and rejects bad arguments with their name', async () => {
+    for (const sampler of ['greedy', 'multinomial', 'top-p', 'top-k', 'min-p', 'top-k-top-p']) {
+      const outcome = await complete(['-p', 'Hi.', '-n', '4', '--sampler', sampler, '--temperature', '0.01']);
+      expect(outcome, sampler).toEqual({ ok: true, returnValue: 'Hi.<|im_end|>' });
+    }
+    expect(await complete(['-h'])).toMatchObject({
+      ok: true,
+      returnValue: expect.stringContaining('--max-tokens N'),
+    });
+    expect(await complete(['--sampler', 'beam'])).toEqual({
+      ok: false,
+      trapped: false,
+      error: '--sampler beam: expected one of greedy, multinomial, top-p, top-k, min-p, top-k-top-p',
+    });
+    expect(await complete(['-n', '-1'])).toMatchObject({
+      ok: false,
+      error: '--max-tokens -1: expected a whole number ≥ 0',
+    });
+    expect(await complete(['--frobnicate'])).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('--frobnicate'),
+    });
+  });
+
+  it('imports nothing but inferlet:* and wasi:* interfaces', async () => {
+    const world = await worldOf(builtComponentPath('examples', 'text-completion', true));
+    expect(world.exports).toEqual(['inferlet:core/run']);
+    for (const name of world.imports) expect(name).toMatch(/^(inferlet|wasi):/);
+    expect(world.imports).toEqual(
+      expect.arrayContaining(['inferlet:core/forward', 'inferlet:core/tokenize']),
+    );
+  });
+});
