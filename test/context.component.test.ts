@@ -88,7 +88,7 @@ describe('context component, driven by the context-client inferlet on the host-s
     }
   });
 
-  it('samples as the host samples the reference logits, with every sampler configuration', async () => {
+  it('samples as the host samples the reference logits, with every sampler, for page sizes 1, 3 and 16', async () => {
     const cases: [string[], number, Cutoff][] = [
       [['multinomial', '1.5'], 1.5, { kind: 'none' }],
       [['top-p', '1.2', '0.9'], 1.2, { kind: 'top-p', p: 0.9 }],
@@ -97,11 +97,13 @@ describe('context component, driven by the context-client inferlet on the host-s
       [['top-k-top-p', '1.2', '8', '0.95'], 1.2, { kind: 'top-k-top-p', k: 8, p: 0.95 }],
     ];
     const prompt = tokenizer.encode('one two three one two');
-    for (const [sampler, temperature, cutoff] of cases) {
-      const { value } = await scenario(['sample', ...sampler], { kvPageSize: 4 }, 7);
-      const { tokens } = JSON.parse(value) as { tokens: number[] };
-      expect(tokens.length, sampler[0]).toBe(prompt.length + 6);
-      expectReference(tokens, prompt.length, temperature, cutoff, 7);
+    for (const kvPageSize of [1, 3, 16]) {
+      for (const [sampler, temperature, cutoff] of cases) {
+        const { value } = await scenario(['sample', ...sampler], { kvPageSize }, 7);
+        const { tokens } = JSON.parse(value) as { tokens: number[] };
+        expect(tokens.length, `${sampler[0]}, page size ${kvPageSize}`).toBe(prompt.length + 6);
+        expectReference(tokens, prompt.length, temperature, cutoff, 7);
+      }
     }
   });
 
