@@ -60,7 +60,10 @@ async function main(argv: string[]): Promise<number> {
     ...(latency === undefined ? {} : { forwardLatencyMs: latency }),
   });
   const cacheDir = values['cache-dir'];
-  const component = await loadComponent(wasmPath, cacheDir === undefined ? {} : { cacheDir });
+  const component = await loadComponent(wasmPath, {
+    ...(cacheDir === undefined ? {} : { cacheDir }),
+    onTranspile: () => console.error(`transpiling ${wasmPath} with jco (cached for the next runs)…`),
+  });
   const instance = host.createInstance({ args: separator === -1 ? [] : argv.slice(separator + 1) });
   for (const message of values.message ?? []) instance.pushMessage(message);
   const outcome = await runInferlet(component, instance);

@@ -132,7 +132,11 @@ async function transpilerVersion(): Promise<string> {
 /** Transpiles `wasm` (bytes or a path) unless its transpilation is cached, and imports it. */
 export async function loadComponent(
   wasm: Uint8Array | string,
-  options: { readonly cacheDir?: string } = {},
+  options: {
+    readonly cacheDir?: string;
+    /** Called before a transpilation that is not cached (it takes seconds for a large component). */
+    readonly onTranspile?: () => void;
+  } = {},
 ): Promise<LoadedComponent> {
   const bytes = typeof wasm === 'string' ? await readFile(wasm) : wasm;
   const hash = createHash('sha256')
@@ -143,8 +147,9 @@ export async function loadComponent(
     .slice(0, 32);
   const dir = join(options.cacheDir ?? defaultCacheDir(), hash);
   if (!(await exists(join(dir, entryFile)))) {
-    const options = { name: 'component', instantiation: 'async', emitTypescriptDeclarations: false };
-    const { files } = (await transpile(bytes, options as Parameters<typeof transpile>[1])) as {
+    options.onTranspile?.();
+    const transpileOptions = { name: 'component', instantiation: 'async', emitTypescriptDeclarations: false };
+    const { files } = (await transpile(bytes, transpileOptions as Parameters<typeof transpile>[1])) as {
       files: Record<string, Uint8Array>;
     };
     // Written beside and renamed, so that a concurrent or interrupted run never sees half a transpilation.

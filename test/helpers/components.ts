@@ -11,7 +11,7 @@ export const cacheDir = join(repoRoot, 'node_modules', '.cache', 'inferlib', 'tr
 /** Where built components live: library modules, example apps, test fixtures. */
 export type ComponentGroup = 'packages' | 'examples' | 'test/fixtures';
 
-/** The path of a built component, or of an app's composition with the modules it plugs in. */
+/** The path of a built component, or of an app's composition with the modules it needs. */
 export function builtComponentPath(group: ComponentGroup, name: string, composed = false): string {
   const path = join(repoRoot, group, name, 'dist', composed ? `${name}.composed.wasm` : `${name}.wasm`);
   if (!existsSync(path)) throw new Error(`${path} is missing: run \`pnpm build && pnpm compose\` first`);
