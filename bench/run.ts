@@ -1,16 +1,20 @@
 /**
  * `pnpm bench`: measures the built components and prints a markdown table; writes results/latest.json.
- * Sections: sizes, start-up of the composed inferlet, cross-component calls, chat rendering, BRLE.
+ * Sections: sizes, build time, start-up of the composed inferlet, cross-component calls, chat rendering,
+ * BRLE, and the library overhead per decode step beside its in-process baseline.
  */
 
 import type * as Encoding from 'inferlib:brle/encoding';
 import type * as Formatter from 'inferlib:chat/formatter';
+import { execFile } from 'node:child_process';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { Brle } from '@inferlib/brle';
 import { createHost, loadComponent, runInferlet } from '@inferlib/host-shim';
+import { loadInProcessLibrary } from './in-process.ts';
 import { type Figure, measure, since, single, table } from './measure.ts';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,6 +42,25 @@ async function sizes(): Promise<Figure[]> {
     }
   }
   return figures;
+}
+
+/** `pnpm build` of every component: forced (as from scratch; one run, it takes a minute) and with nothing changed. */
+async function buildTimes(): Promise<Figure[]> {
+  const build = (force: boolean) => async () => {
+    const started = performance.now();
+    await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'scripts', 'build.ts'), ...(force ? ['--force'] : [])],
+      {
+        cwd: repoRoot,
+      },
+    );
+    return since(started) / 1000;
+  };
+  return [
+    await measure('build', 'all components from scratch', 's', build(true), { warmups: 0, runs: 1 }),
+    await measure('build', 'all components, nothing changed', 's', build(false), { warmups: 1, runs: 3 }),
+  ];
 }
 
 async function startup(): Promise<Figure[]> {
@@ -124,6 +147,69 @@ async function chatRender(): Promise<Figure[]> {
   ];
 }
 
+const decodeSteps = 16;
+let inProcessCopies = 0;
+
+/** Host compute time of the single-input (decode) passes from pass `from` on. */
+const hostDecodeMs = (host: ReturnType<typeof createHost>, from: number): number =>
+  host.passTimes.slice(from).reduce((sum, pass) => sum + (pass.inputs === 1 ? pass.ms : 0), 0);
+
+/**
+ * Library overhead per decode step: the time of a `generate` step minus the host-shim's own forward-pass
+ * time, in the composed context-client inferlet and in-process, at several context sizes.
+ */
+async function decodeOverhead(): Promise<Figure[]> {
+  const client = await loadComponent(componentPath('test/fixtures', 'context-client', true), { cacheDir });
+  const figures: Figure[] = [];
+  for (const contextTokens of [128, 1024, 4096]) {
+    const composed = await measure(
+      'decode step',
+      `${contextTokens}-token context, composed inferlet: library overhead`,
+      'µs',
+      async () => {
+        const host = createHost();
+        const instance = host.createInstance({
+          args: ['decode', String(contextTokens), String(decodeSteps)],
+        });
+        const outcome = await runInferlet(client, instance);
+        if (!outcome.ok) throw new Error(outcome.error);
+        const { generateMs } = JSON.parse(outcome.returnValue ?? '{}') as { generateMs: number };
+        return ((generateMs - hostDecodeMs(host, 0)) * 1000) / decodeSteps;
+      },
+      { warmups: 1, runs: 3 },
+      contextTokens === 4096 ? '≤ 100 µs' : undefined,
+    );
+    const inProcess = await measure(
+      'decode step',
+      `${contextTokens}-token context, in-process: library overhead`,
+      'µs',
+      async () => {
+        const host = createHost();
+        const library = await loadInProcessLibrary(host.createInstance().imports, inProcessCopies++);
+        const model = library.Model.getAuto();
+        const context = new library.Context(model);
+        context.fill(' a'.repeat(contextTokens));
+        context.flush();
+        const from = host.passTimes.length;
+        const started = performance.now();
+        context.generate({ tag: 'greedy' }, { maxTokens: decodeSteps, eosSequences: [] });
+        return ((since(started) - hostDecodeMs(host, from)) * 1000) / decodeSteps;
+      },
+      { warmups: 1, runs: 3 },
+    );
+    figures.push(composed, inProcess, {
+      ...single(
+        'decode step',
+        `${contextTokens}-token context: composed / in-process`,
+        composed.median / inProcess.median,
+        '×',
+      ),
+      ...(contextTokens === 4096 ? { target: '≤ 5×' } : {}),
+    });
+  }
+  return figures;
+}
+
 /** A mask of `runs` alternating runs of 3. */
 function bools(runs: number): boolean[] {
   return Array.from({ length: runs * 3 }, (_, index) => Math.floor(index / 3) % 2 === 1);
@@ -166,10 +252,12 @@ async function brleOperations(): Promise<Figure[]> {
 
 const figures = [
   ...(await sizes()),
+  ...(await buildTimes()),
   ...(await startup()),
   ...(await crossComponentCalls()),
   ...(await chatRender()),
   ...(await brleOperations()),
+  ...(await decodeOverhead()),
 ];
 const markdown = table(figures);
 console.log(markdown);

@@ -2,7 +2,7 @@
  * Builds every component (or those named on the command line): bundles `src/component.ts` with esbuild,
  * keeping `inferlib:*`, `inferlet:*` and `wasi:*` imports external, and componentizes the bundle against
  * the target's world. A target whose inputs (bundle, WIT, world, features, tool version) hash the same as
- * at its last build is skipped.
+ * at its last build is skipped, unless `--force` is given.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -51,7 +51,7 @@ async function readOrEmpty(path: string): Promise<string> {
   }
 }
 
-async function buildTarget(target: BuildTarget): Promise<'built' | 'unchanged'> {
+async function buildTarget(target: BuildTarget, force: boolean): Promise<'built' | 'unchanged'> {
   const source = await bundleTarget(target);
   const kept = new Set(['stdio', ...(target.manifest.features ?? [])]);
   const disableFeatures = componentizeFeatures.filter((feature) => !kept.has(feature));
@@ -66,7 +66,11 @@ async function buildTarget(target: BuildTarget): Promise<'built' | 'unchanged'> 
       }),
     )
     .digest('hex');
-  if ((await readOrEmpty(hashFile(target))) === inputsHash && (await readOrEmpty(target.wasm)) !== '') {
+  if (
+    !force &&
+    (await readOrEmpty(hashFile(target))) === inputsHash &&
+    (await readOrEmpty(target.wasm)) !== ''
+  ) {
     return 'unchanged';
   }
   const workDir = join(cacheRoot, 'build', target.name);
@@ -87,7 +91,8 @@ async function buildTarget(target: BuildTarget): Promise<'built' | 'unchanged'> 
 }
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
+  const force = process.argv.includes('--force');
+  const wanted = process.argv.slice(2).filter((arg) => arg !== '--force');
   const targets = (await loadTargets()).filter(
     (target) => wanted.length === 0 || wanted.includes(target.name),
   );
@@ -97,7 +102,7 @@ async function main(): Promise<void> {
   for (const target of targets) {
     const started = performance.now();
     process.stdout.write(`build ${target.name.padEnd(14)} `);
-    const outcome = await buildTarget(target);
+    const outcome = await buildTarget(target, force);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`${outcome.padEnd(9)} ${seconds.padStart(5)} s  ${relative(repoRoot, target.wasm)}`);
   }

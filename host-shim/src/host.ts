@@ -8,7 +8,7 @@ import { createKvs } from './core/kvs.ts';
 import { createMessage } from './core/message.ts';
 import { createRuntime } from './core/runtime.ts';
 import { createTokenize } from './core/tokenize.ts';
-import type { HostState, InstanceState, SentItem } from './instance.ts';
+import type { HostState, InstanceState, PassTime, SentItem } from './instance.ts';
 import { type ModelSpec, type ServedModel, serveModels } from './models.ts';
 import { hostPoll } from './pollable.ts';
 import { ResourceRegistry, type ResourceStats, resourceStats } from './resources.ts';
@@ -65,6 +65,8 @@ export interface Host {
   createInstance(options?: InstanceOptions): Instance;
   /** Live resources of every instance that has not ended, by instance id. */
   stats(): Record<string, ResourceStats>;
+  /** The host's own compute time of every forward pass so far, in order (simulated latency excluded). */
+  readonly passTimes: readonly PassTime[];
 }
 
 export const defaultHostVersion = 'inferlib-host-shim 0.1.0';
@@ -97,6 +99,7 @@ export function createHost(options: HostOptions = {}): Host {
     resources: new ResourceRegistry(),
     topics: new Map(),
     forwardLatencyMs,
+    passTimes: [],
   };
   const seed = options.seed ?? 0;
   const live = new Map<string, InstanceState>();
@@ -105,6 +108,7 @@ export function createHost(options: HostOptions = {}): Host {
     version: state.version,
     models: state.models,
     store: state.store,
+    passTimes: state.passTimes,
     stats: () =>
       Object.fromEntries([...live].map(([id, instance]) => [id, resourceStats(instance.resources)])),
     createInstance(instanceOptions = {}) {

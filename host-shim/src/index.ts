@@ -1,7 +1,7 @@
 export { builtinModel, qwen3StyleTemplate } from './builtin-model.ts';
 export type { Host, HostOptions, ImportObject, Instance, InstanceOptions } from './host.ts';
 export { createHost, defaultHostVersion } from './host.ts';
-export type { SentItem } from './instance.ts';
+export type { PassTime, SentItem } from './instance.ts';
 export type { AdapterInfluence, KvEntry, LanguageModel, LogitsRequest } from './language-model.ts';
 export { evaluateOneShot, referenceModel } from './language-model.ts';
 export type { LoadedComponent } from './load.ts';

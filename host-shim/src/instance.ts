@@ -7,6 +7,12 @@ export type SentItem =
   | { readonly kind: 'message'; readonly text: string }
   | { readonly kind: 'blob'; readonly bytes: Uint8Array };
 
+/** How long the host itself computed one forward pass (simulated latency not included). */
+export interface PassTime {
+  readonly inputs: number;
+  readonly ms: number;
+}
+
 /** A topic subscription's queue of broadcast messages. */
 export interface TopicQueue {
   readonly messages: string[];
@@ -38,4 +44,6 @@ export interface HostState {
   readonly topics: Map<string, Set<TopicQueue>>;
   /** Simulated device time of one forward pass, in milliseconds. */
   readonly forwardLatencyMs: number;
+  /** The host's own compute time of each forward pass, for benchmarks to subtract. */
+  readonly passTimes: PassTime[];
 }

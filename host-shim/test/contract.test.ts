@@ -267,6 +267,7 @@ describe('queues, latency and synchronization', () => {
     expect(result?.pollable().ready()).toBe(true);
     expect(result?.getTokens()?.length).toBe(1);
     expect(result?.getDistributions()).toBeUndefined();
+    expect(guest.instance.stats().kvPages).toBe(1);
     guest.queue.setPriority('high');
     expect(guest.queue.debugQuery('priority').get()).toBe('high');
     expect(guest.queue.getServiceId()).toBe(0);
@@ -333,5 +334,23 @@ describe('tokenizer of the built-in model', () => {
     expect(joined.toString('utf8')).toBe(text);
     expect(() => tokenizer.detokenize(u32([999_999]))).toThrow(/token 999999 is outside the vocabulary/);
     expect(tokenizer.detokenize(u32([]))).toBe('');
+  });
+});
+
+describe('pass times', () => {
+  it('records the host compute time and input count of every pass, failed ones included', () => {
+    const host = createHost({ models: [smallModel(4)] });
+    const guest = guestOf(host.createInstance());
+    const pages = guest.common.allocateResources(guest.queue, 0, 1);
+    const pass = guest.forward.createForwardPass(guest.queue);
+    guest.forward.kvCache(pass, pages, 3);
+    guest.forward.inputTokens(pass, u32([1, 2, 3]), u32([0, 1, 2]));
+    pass.execute();
+    const broken = guest.forward.createForwardPass(guest.queue);
+    expect(() => broken.execute()).toThrow(/no inputs/);
+    expect(host.passTimes).toEqual([
+      { inputs: 3, ms: expect.any(Number) },
+      { inputs: 0, ms: expect.any(Number) },
+    ]);
   });
 });

@@ -49,7 +49,12 @@ export function createForward(host: HostState, instance: InstanceState, common: 
       this.plan = plan;
     }
     execute(): ForwardPassResult | undefined {
-      return executePass(this.plan);
+      const started = performance.now();
+      try {
+        return executePass(this.plan);
+      } finally {
+        host.passTimes.push({ inputs: this.plan.inputs.length, ms: performance.now() - started });
+      }
     }
     [Symbol.dispose](): void {}
   }
