@@ -1,26 +1,12 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { type ChildResult, runTypeScript } from './helpers/child.ts';
 import { builtComponentPath, cacheDir, repoRoot } from './helpers/components.ts';
 
 const cli = join(repoRoot, 'host-shim', 'src', 'cli.ts');
 
-async function inferlib(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', cli, ...args],
-      {
-        cwd: join(repoRoot, 'host-shim'),
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const inferlib = (...args: string[]): Promise<ChildResult> =>
+  runTypeScript(cli, args, { cwd: join(repoRoot, 'host-shim') });
 
 describe('inferlib run', () => {
   const hello = () => builtComponentPath('examples', 'hello', true);

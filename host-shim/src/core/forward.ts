@@ -206,7 +206,9 @@ export function createForward(host: HostState, instance: InstanceState, common: 
       let logits = logitsCache.get(index);
       if (logits === undefined) {
         const input = entries[index] as KvEntry;
-        logits = served.languageModel().logits({ input, visible: visibleTo(index), adapter });
+        logits = served
+          .languageModel()
+          .logits({ input, visible: outputVisible.get(index) ?? visibleTo(index), adapter });
         logitsCache.set(index, logits);
       }
       return logits;
@@ -227,8 +229,16 @@ export function createForward(host: HostState, instance: InstanceState, common: 
         slot.value = entries[output.indices[position] ?? 0];
       });
     }
-    // Attention over unwritten slots is an error even when no output is asked for.
-    for (let index = 0; index < count; index++) visibleTo(index);
+    // Attention over unwritten slots is an error even when no output is asked for. The inputs whose
+    // logits are asked for keep what they see, so that it is gathered once.
+    const outputIndices = new Set(
+      [...plan.tokenRequests, ...plan.distributionRequests].flatMap((request) => request.indices),
+    );
+    const outputVisible = new Map<number, KvEntry[]>();
+    for (let index = 0; index < count; index++) {
+      const visible = visibleTo(index);
+      if (outputIndices.has(index)) outputVisible.set(index, visible);
+    }
     const tokens =
       plan.tokenRequests.length === 0
         ? undefined
