@@ -1,18 +1,26 @@
 /**
- * Builds every component (or those named on the command line): bundles `src/component.ts` with esbuild,
- * keeping `inferlib:*`, `inferlet:*` and `wasi:*` imports external, and componentizes the bundle against
- * the target's world. A target whose inputs (bundle, WIT, world, features, tool version) hash the same as
- * at its last build is skipped, unless `--force` is given.
+ * Builds components: every one, or those named on the command line (`brle`, `text-completion`, and
+ * `text-completion.bundled` for an app's single-engine build alone).
+ *
+ * - A module or app component: `src/component.ts` bundled by esbuild with `inferlib:*`, `inferlet:*` and
+ *   `wasi:*` imports kept external, componentized against the package's world.
+ * - An app's single-engine build (`dist/<app>.bundled.wasm`): the app bundled with every library module it
+ *   uses, linked from their sources (scripts/lib/linking.ts), componentized against a world derived from
+ *   the host interfaces the bundle really imports, exporting `inferlet:core/run`.
+ *
+ * A component whose inputs (bundle, WIT, world, features, tool version) hash the same as at its last build is
+ * skipped, unless `--force` is given.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { componentize } from '@bytecodealliance/componentize-js';
-import { build as bundle } from 'esbuild';
-import { allowWitFileAccess, componentizeFeatures } from './lib/componentize.ts';
-import { cacheRoot, repoRoot } from './lib/paths.ts';
+import { build as bundle, type Plugin } from 'esbuild';
+import { allowWitFileAccess, type ComponentizeFeature, componentizeFeatures } from './lib/componentize.ts';
+import { hostInterface, isHostImport, linkLibrary } from './lib/linking.ts';
+import { cacheRoot, repoRoot, witRoot } from './lib/paths.ts';
 import { type BuildTarget, loadTargets } from './lib/targets.ts';
-import { stageWit, witFingerprint } from './lib/wit.ts';
+import { readWitTree, stageWit, type WitPackage, WitRegistry, witFingerprint } from './lib/wit.ts';
 
 const componentizeVersion: string = (
   JSON.parse(
@@ -23,25 +31,49 @@ const componentizeVersion: string = (
   ) as { version: string }
 ).version;
 
-async function bundleTarget(target: BuildTarget): Promise<string> {
+/** One componentize-js run: a bundle and the world it is built against. */
+interface Componentization {
+  /** The name on the progress line and of the work folder. */
+  readonly name: string;
+  readonly source: string;
+  readonly wit: WitPackage;
+  readonly registry: WitRegistry;
+  readonly world: string;
+  readonly features: readonly ComponentizeFeature[];
+  readonly wasm: string;
+}
+
+interface Bundle {
+  readonly source: string;
+  /** The host interfaces (`inferlet:*`, `wasi:*`) the bundle imports, as written. */
+  readonly hostImports: readonly string[];
+}
+
+async function bundleEntry(entry: string, plugins: Plugin[], external: string[]): Promise<Bundle> {
   const result = await bundle({
-    entryPoints: [target.entry],
+    entryPoints: [entry],
     bundle: true,
     write: false,
+    metafile: true,
     format: 'esm',
     platform: 'neutral',
     target: 'es2022',
     mainFields: ['module', 'main'],
-    external: ['inferlib:*', 'inferlet:*', 'wasi:*'],
+    external,
+    plugins,
     legalComments: 'none',
     logLevel: 'silent',
   });
-  const output = result.outputFiles[0];
-  if (output === undefined) throw new Error(`esbuild produced no output for ${target.entry}`);
-  return output.text;
+  const output = Object.values(result.metafile.outputs)[0];
+  const text = result.outputFiles[0]?.text;
+  if (output === undefined || text === undefined) throw new Error(`esbuild produced no output for ${entry}`);
+  const hostImports = output.imports
+    .filter((item) => item.external && isHostImport(item.path))
+    .map((item) => item.path);
+  return { source: text, hostImports: [...new Set(hostImports)].sort() };
 }
 
-const hashFile = (target: BuildTarget): string => `${target.wasm}.inputs-hash`;
+const hashFile = (wasm: string): string => `${wasm}.inputs-hash`;
 
 async function readOrEmpty(path: string): Promise<string> {
   try {
@@ -51,60 +83,144 @@ async function readOrEmpty(path: string): Promise<string> {
   }
 }
 
-async function buildTarget(target: BuildTarget, force: boolean): Promise<'built' | 'unchanged'> {
-  const source = await bundleTarget(target);
-  const kept = new Set(['stdio', ...(target.manifest.features ?? [])]);
+async function componentizeIfChanged(job: Componentization, force: boolean): Promise<'built' | 'unchanged'> {
+  const kept = new Set<ComponentizeFeature>(['stdio', ...job.features]);
   const disableFeatures = componentizeFeatures.filter((feature) => !kept.has(feature));
   const inputsHash = createHash('sha256')
     .update(
       JSON.stringify({
         componentizeVersion,
-        world: target.manifest.world,
+        world: job.world,
         disableFeatures,
-        wit: witFingerprint(target.registry, target.wit),
-        source,
+        wit: witFingerprint(job.registry, job.wit),
+        source: job.source,
       }),
     )
     .digest('hex');
   if (
     !force &&
-    (await readOrEmpty(hashFile(target))) === inputsHash &&
-    (await readOrEmpty(target.wasm)) !== ''
+    (await readOrEmpty(hashFile(job.wasm))) === inputsHash &&
+    (await readOrEmpty(job.wasm)) !== ''
   ) {
     return 'unchanged';
   }
-  const workDir = join(cacheRoot, 'build', target.name);
+  const workDir = join(cacheRoot, 'build', job.name);
   const witDir = join(workDir, 'wit');
-  await stageWit(target.registry, target.wit, witDir);
-  const sourcePath = join(workDir, `${target.name}.js`);
-  await writeFile(sourcePath, source);
+  await stageWit(job.registry, job.wit, witDir);
+  const sourcePath = join(workDir, `${job.name}.js`);
+  await writeFile(sourcePath, job.source);
   const { component } = await componentize({
     sourcePath,
     witPath: witDir,
-    worldName: target.manifest.world,
+    worldName: job.world,
     disableFeatures: [...disableFeatures],
   });
-  await mkdir(join(target.wasm, '..'), { recursive: true });
-  await writeFile(target.wasm, component);
-  await writeFile(hashFile(target), inputsHash);
+  await mkdir(join(job.wasm, '..'), { recursive: true });
+  await writeFile(job.wasm, component);
+  await writeFile(hashFile(job.wasm), inputsHash);
   return 'built';
+}
+
+async function componentJob(target: BuildTarget): Promise<Componentization> {
+  const { source } = await bundleEntry(target.entry, [], ['inferlib:*', 'inferlet:*', 'wasi:*']);
+  return {
+    name: target.name,
+    source,
+    wit: target.wit,
+    registry: target.registry,
+    world: target.manifest.world,
+    features: target.manifest.features ?? [],
+    wasm: target.wasm,
+  };
+}
+
+/** The host interfaces that, in `app`'s single-engine build, only modules it cannot call directly import. */
+function absentHostInterfaces(app: BuildTarget, modules: readonly BuildTarget[]) {
+  const absent = new Map<string, Set<string>>();
+  for (const module of modules) {
+    if (module.world.exports.some((iface) => app.world.imports.includes(iface))) continue;
+    for (const iface of module.manifest.onBehalfOfApp ?? []) {
+      absent.set(iface, new Set([...(absent.get(iface) ?? []), module.name]));
+    }
+  }
+  return absent;
+}
+
+/** Every WIT package of the repository, which a single-engine world resolves against. */
+let fullRegistry: Promise<WitRegistry> | undefined;
+
+async function singleEngineJob(app: BuildTarget, modules: readonly BuildTarget[]): Promise<Componentization> {
+  fullRegistry ??= readWitTree(witRoot).then((packages) => new WitRegistry(packages));
+  const registry = await fullRegistry;
+  const { source, hostImports } = await bundleEntry(
+    app.entry,
+    [linkLibrary({ host: 'external', absent: absentHostInterfaces(app, modules) })],
+    [],
+  );
+  // A world import names the interface with its package's version, as the registry has it.
+  const imports = hostImports.map((specifier) => {
+    const [pkg = '', name = ''] = hostInterface(specifier).split('/');
+    const version = registry.get(pkg).name.slice(pkg.length);
+    return `${pkg}/${name}${version}`;
+  });
+  const world = `${app.name}-bundled`;
+  const text = [
+    `package inferlib-single-engine:${app.name};`,
+    '',
+    `/// ${app.name} and the library modules it uses, in one component: the host interfaces its code imports.`,
+    `world ${world} {`,
+    ...imports.map((iface) => `  import ${iface};`),
+    '  export inferlet:core/run;',
+    '}',
+    '',
+  ].join('\n');
+  const wit: WitPackage = {
+    name: `inferlib-single-engine:${app.name}`,
+    dir: join(cacheRoot, 'build', `${app.name}.bundled`),
+    dependencies: [
+      ...new Set(['inferlet:core', ...hostImports.map((specifier) => specifier.split('/')[0] ?? '')]),
+    ].sort(),
+    files: new Map([['world.wit', text]]),
+  };
+  return {
+    name: `${app.name}.bundled`,
+    source,
+    wit,
+    registry,
+    world,
+    features: app.manifest.features ?? [],
+    wasm: app.bundledWasm,
+  };
 }
 
 async function main(): Promise<void> {
   const force = process.argv.includes('--force');
   const wanted = process.argv.slice(2).filter((arg) => arg !== '--force');
-  const targets = (await loadTargets()).filter(
-    (target) => wanted.length === 0 || wanted.includes(target.name),
-  );
-  const unknown = wanted.filter((name) => !targets.some((target) => target.name === name));
-  if (unknown.length > 0) throw new Error(`no component named ${unknown.join(', ')}`);
-  allowWitFileAccess();
+  const targets = await loadTargets();
+  const modules = targets.filter((target) => target.kind === 'module');
+  const jobs: (() => Promise<Componentization>)[] = [];
+  const names: string[] = [];
   for (const target of targets) {
+    names.push(target.name);
+    if (wanted.length === 0 || wanted.includes(target.name)) jobs.push(() => componentJob(target));
+    if (target.kind !== 'app') continue;
+    names.push(`${target.name}.bundled`);
+    if (wanted.length === 0 || wanted.includes(`${target.name}.bundled`)) {
+      jobs.push(() => singleEngineJob(target, modules));
+    }
+  }
+  const unknown = wanted.filter((name) => !names.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`no component named ${unknown.join(', ')} (there are: ${names.join(', ')})`);
+  }
+  allowWitFileAccess();
+  for (const makeJob of jobs) {
     const started = performance.now();
-    process.stdout.write(`build ${target.name.padEnd(14)} `);
-    const outcome = await buildTarget(target, force);
+    const job = await makeJob();
+    process.stdout.write(`build ${job.name.padEnd(24)} `);
+    const outcome = await componentizeIfChanged(job, force);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`${outcome.padEnd(9)} ${seconds.padStart(5)} s  ${relative(repoRoot, target.wasm)}`);
+    console.log(`${outcome.padEnd(9)} ${seconds.padStart(5)} s  ${relative(repoRoot, job.wasm)}`);
   }
 }
 

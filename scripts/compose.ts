@@ -15,7 +15,6 @@ import { type BuildTarget, loadTargets } from './lib/targets.ts';
 
 const run = promisify(execFile);
 
-const composedPath = (app: BuildTarget): string => join(app.dir, 'dist', `${app.name}.composed.wasm`);
 const packageName = (target: BuildTarget): string => `inferlib-component:${target.name}`;
 /** WAC names are kebab-case, as package folders are. */
 const variable = (target: BuildTarget): string => target.name;
@@ -70,7 +69,7 @@ async function composeApp(app: BuildTarget, exporters: Map<string, BuildTarget>)
   await writeFile(scriptPath, compositionScript(app, exporters));
   const deps = components.flatMap((component) => ['--dep', `${packageName(component)}=${component.wasm}`]);
   try {
-    await run('wac', ['compose', scriptPath, ...deps, '-o', composedPath(app)]);
+    await run('wac', ['compose', scriptPath, ...deps, '-o', app.composedWasm]);
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? String(error);
     throw new Error(
@@ -90,7 +89,7 @@ async function main(): Promise<void> {
     process.stdout.write(`compose ${app.name.padEnd(16)} `);
     await composeApp(app, exporters);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    console.log(`${seconds.padStart(5)} s  ${relative(repoRoot, composedPath(app))}`);
+    console.log(`${seconds.padStart(5)} s  ${relative(repoRoot, app.composedWasm)}`);
   }
 }
 

@@ -130,10 +130,40 @@ describe('context component, driven by the context-client inferlet on the host-s
     expect(value).toBe('[BOS]<system>s<user>u<gen> raw <assistant>a');
   });
 
-  it('after a flush, generate re-runs the last token; with nothing filled it fails', async () => {
-    expect((await scenario(['flush-then-generate', 'Echo me.'], { kvPageSize: 2 })).value).toBe(
-      'Echo me.<|im_end|>',
-    );
+  it('any mix of fills, flushes and generates gives the same tokens; no pass goes unanswered', async () => {
+    // The host-shim refuses a pass asking for output right after one that asked for none, as Pie's
+    // batcher would give it that pass's empty response: each sequence below would fail that way.
+    const sequences = [
+      ['user:Echo me.', 'generate', 'user:Again.', 'generate'],
+      ['user:Echo me.', 'flush', 'generate', 'user:Again.', 'flush', 'generate'],
+      [
+        'fill:<|im_start|>user\nEcho',
+        'flush',
+        'fill: me.<|im_end|>\n<|im_start|>assistant\n',
+        'flush',
+        'flush',
+        'generate',
+        'user:Again.',
+        'generate',
+      ],
+      ['user:Echo me.', 'flush', 'flush', 'generate', 'flush', 'user:Again.', 'flush', 'generate'],
+    ];
+    for (const kvPageSize of [2, 16]) {
+      const outcomes = await Promise.all(
+        sequences.map(async (steps) =>
+          JSON.parse((await scenario(['steps', ...steps], { kvPageSize })).value),
+        ),
+      );
+      expect(outcomes[0].generated).toEqual(['Echo me.<|im_end|>', 'Again.<|im_end|>']);
+      for (const [index, outcome] of outcomes.entries())
+        expect(outcome, sequences[index]?.join(' ')).toEqual(outcomes[0]);
+      const tokens = outcomes[0].tokens as number[];
+      const firstPrompt = tokenizer.encode(`${chatml('user', 'Echo me.')}<|im_start|>assistant\n`).length;
+      expectReference(tokens.slice(0, firstPrompt + 4), firstPrompt, 0, { kind: 'none' });
+    }
+  });
+
+  it('generate with nothing filled fails', async () => {
     // The context traps (its message goes to stderr): nothing to generate from.
     await expect(scenario(['empty'])).rejects.toThrow(/the inferlet trapped/);
   });

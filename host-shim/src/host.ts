@@ -67,6 +67,8 @@ export interface Host {
   stats(): Record<string, ResourceStats>;
   /** The host's own compute time of every forward pass so far, in order (simulated latency excluded). */
   readonly passTimes: readonly PassTime[];
+  /** Adapter weights that `inferlet:adapter/common.download-adapter` saved, by name. */
+  readonly adapterCheckpoints: ReadonlyMap<string, Uint8Array>;
 }
 
 export const defaultHostVersion = 'inferlib-host-shim 0.1.0';
@@ -100,6 +102,7 @@ export function createHost(options: HostOptions = {}): Host {
     topics: new Map(),
     forwardLatencyMs,
     passTimes: [],
+    adapterCheckpoints: new Map(),
   };
   const seed = options.seed ?? 0;
   const live = new Map<string, InstanceState>();
@@ -109,6 +112,7 @@ export function createHost(options: HostOptions = {}): Host {
     models: state.models,
     store: state.store,
     passTimes: state.passTimes,
+    adapterCheckpoints: state.adapterCheckpoints,
     stats: () =>
       Object.fromEntries([...live].map(([id, instance]) => [id, resourceStats(instance.resources)])),
     createInstance(instanceOptions = {}) {
@@ -124,6 +128,7 @@ export function createHost(options: HostOptions = {}): Host {
         inbox: [],
         blobInbox: [],
         sent: [],
+        unconfirmedPasses: new Map(),
       };
       live.set(id, instance);
       // An inferlet sees no file system, environment or arguments through WASI: all comes from the host ABI.

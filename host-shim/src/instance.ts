@@ -31,6 +31,11 @@ export interface InstanceState {
   readonly inbox: string[];
   readonly blobInbox: Uint8Array[];
   readonly sent: SentItem[];
+  /**
+   * Per served model, the last forward pass executed that asked for no output, while no pass asking for
+   * output has followed it: Pie's batcher would hand that pass's empty response to the next output pass.
+   */
+  readonly unconfirmedPasses: Map<string, string>;
 }
 
 /** What every instance of one host shares. */
@@ -46,4 +51,6 @@ export interface HostState {
   readonly forwardLatencyMs: number;
   /** The host's own compute time of each forward pass, for benchmarks to subtract. */
   readonly passTimes: PassTime[];
+  /** Adapter weights saved by `download-adapter`, by name. */
+  readonly adapterCheckpoints: Map<string, Uint8Array>;
 }

@@ -11,9 +11,50 @@ function primed() {
   const pass = guest.forward.createForwardPass(guest.queue);
   guest.forward.kvCache(pass, u32([page ?? 0]), 3);
   guest.forward.inputTokens(pass, u32([1, 2, 3]), u32([0, 1, 2]));
-  expect(pass.execute()).toBeUndefined();
+  guest.forward.outputTokens(pass, u32([2]), 0);
+  expect(run(guest, pass)?.getTokens()).toHaveLength(1);
   return { guest, page: page ?? 0, pass: guest.forward.createForwardPass(guest.queue) };
 }
+
+describe('passes that ask for no output, as Pie answers them', () => {
+  it('execute gives none at once, even with device time, and for an output request of no index', () => {
+    const guest = newGuest({ models: [smallModel(4)], forwardLatencyMs: 200 });
+    const pages = guest.common.allocateResources(guest.queue, 0, 2);
+    const started = performance.now();
+    const prefill = guest.forward.createForwardPass(guest.queue);
+    guest.forward.kvCache(prefill, u32([pages[0] ?? 0]), 3);
+    guest.forward.inputTokens(prefill, u32([1, 2, 3]), u32([0, 1, 2]));
+    expect(prefill.execute()).toBeUndefined();
+    const emptyRequest = guest.forward.createForwardPass(guest.queue);
+    guest.forward.kvCache(emptyRequest, u32([pages[0] ?? 0]), 4);
+    guest.forward.inputTokens(emptyRequest, u32([4]), u32([3]));
+    guest.forward.outputTokens(emptyRequest, u32([]), 0);
+    guest.forward.outputDistributions(emptyRequest, u32([]), 1, undefined);
+    expect(emptyRequest.execute()).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
+  it('a pass asking for output right after one that asked for none is refused, naming both', () => {
+    const guest = newGuest({ models: [smallModel(4)] });
+    const pages = guest.common.allocateResources(guest.queue, 0, 2);
+    const pass = (cache: number[], last: number, tokens: number[], start: number, output: boolean) => {
+      const created = guest.forward.createForwardPass(guest.queue);
+      guest.forward.kvCache(created, u32(cache), last);
+      guest.forward.inputTokens(created, u32(tokens), u32(tokens.map((_, index) => start + index)));
+      if (output) guest.forward.outputTokens(created, u32([tokens.length - 1]), 0);
+      return created;
+    };
+    const [first = 0, second = 0] = pages;
+    expect(pass([first], 2, [1, 2], 0, false).execute()).toBeUndefined();
+    expect(pass([first], 3, [3], 2, false).execute()).toBeUndefined();
+    expect(() => pass([first], 4, [4], 3, true).execute()).toThrow(
+      /^inferlet:core\/forward\.forward-pass\.execute: this pass asks for output right after a pass on model small-4 that asked for none \(1 input\(s\) at position 2\).*Pie's batcher would hand this pass that pass's empty response/,
+    );
+    // As in Pie, where the refused pass would have taken the empty response, the next passes are answered.
+    expect(run(guest, pass([first], 4, [4], 3, true))?.getTokens()).toHaveLength(1);
+    expect(run(guest, pass([first, second], 1, [5], 4, true))?.getTokens()).toHaveLength(1);
+  });
+});
 
 describe('forward-pass strictness: each broken rule is an error naming the call and the value', () => {
   it('last-kv-page-len outside 1..page size', () => {
@@ -124,7 +165,8 @@ describe('resources', () => {
     const prefill = writer.forward.createForwardPass(writer.queue);
     writer.forward.kvCache(prefill, pages, 2);
     writer.forward.inputTokens(prefill, u32([3, 4, 5, 3, 4, 5]), u32([0, 1, 2, 3, 4, 5]));
-    prefill.execute();
+    writer.forward.outputTokens(prefill, u32([5]), 0);
+    run(writer, prefill);
     writer.common.exportResources(writer.queue, 0, pages, 'prefix');
     expect(() => writer.common.exportResources(writer.queue, 0, pages, 'prefix')).toThrow(
       /"prefix" is already exported/,
@@ -165,7 +207,8 @@ describe('resources', () => {
     guest.forward.kvCache(first, pages, 3);
     guest.forward.inputTokens(first, u32([9, 10, 11]), u32([0, 1, 2]));
     guest.forward.outputEmbeddings(first, embeddings, u32([1]));
-    first.execute();
+    guest.forward.outputTokens(first, u32([2]), 0);
+    run(guest, first);
     const byEmbedding = guest.forward.createForwardPass(guest.queue);
     guest.forward.kvCache(byEmbedding, pages, 4);
     guest.forward.inputEmbeddings(byEmbedding, embeddings, u32([3]));
@@ -224,8 +267,9 @@ describe('adapters and zo', () => {
     expect(updated).not.toEqual(adapted);
   });
 
-  it('upload and download move adapter weights through blobs', () => {
-    const guest = newGuest({ models: [smallModel(4)] });
+  it('upload sets adapter weights from a blob; download saves them on the host under a name', () => {
+    const host = createHost({ models: [smallModel(4)] });
+    const guest = guestOf(host.createInstance());
     const [adapter] = guest.common.allocateResources(guest.queue, 2, 1);
     expect(() => guest.adapter.downloadAdapter(guest.queue, adapter ?? 0, 'a')).toThrow(/has no weights yet/);
     guest.adapter.uploadAdapter(
@@ -234,12 +278,11 @@ describe('adapters and zo', () => {
       'a',
       new guest.common.Blob(Uint8Array.of(1, 2, 3, 4)),
     );
-    const result = guest.adapter.downloadAdapter(guest.queue, adapter ?? 0, 'a');
-    expect(result.pollable().ready()).toBe(true);
-    const blob = result.get();
-    expect(blob?.size()).toBe(4n);
-    expect([...(blob?.read(1n, 10n) ?? [])]).toEqual([2, 3, 4]);
-    expect(() => blob?.read(5n, 1n)).toThrow(/offset 5 is past the end/);
+    guest.adapter.downloadAdapter(guest.queue, adapter ?? 0, 'saved');
+    expect(host.adapterCheckpoints.get('saved')).toEqual(Uint8Array.of(1, 2, 3, 4));
+    const blob = new guest.common.Blob(Uint8Array.of(5, 6));
+    expect([...blob.read(1n, 10n)]).toEqual([6]);
+    expect(() => blob.read(3n, 1n)).toThrow(/offset 3 is past the end/);
     expect(() =>
       guest.evolve.updateAdapter(guest.queue, adapter ?? 0, Float32Array.of(1), BigInt64Array.of(1n, 2n), 1),
     ).toThrow(/1 scores but 2 seeds/);

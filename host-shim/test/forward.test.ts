@@ -103,6 +103,7 @@ describe('attention masks', () => {
     const prefill = guest.forward.createForwardPass(guest.queue);
     guest.forward.kvCache(prefill, u32(pages), 1);
     guest.forward.inputTokens(prefill, u32([5, 6, 7, 5, 9]), u32([0, 1, 2, 3, 4]));
+    guest.forward.outputTokens(prefill, u32([4]), 0);
     run(guest, prefill);
     return { guest, pages };
   };

@@ -15,6 +15,12 @@ interface ComponentManifest {
   readonly wit: string;
   /** componentize-js features the component uses; `stdio` is always kept so that traps print. */
   readonly features?: readonly ComponentizeFeature[];
+  /**
+   * Host interfaces a library module calls only when an app calls it directly (queue: `set-adapter`,
+   * `set-adapter-seed`). A single-engine app whose world does not import the module's interface cannot
+   * reach those calls, so it links stand-ins that throw, and its component does not import them.
+   */
+  readonly onBehalfOfApp?: readonly string[];
 }
 
 export interface BuildTarget {
@@ -28,6 +34,10 @@ export interface BuildTarget {
   readonly manifest: ComponentManifest;
   readonly entry: string;
   readonly wasm: string;
+  /** An app composed with the library components it needs (`pnpm compose`). */
+  readonly composedWasm: string;
+  /** An app's single-engine build: the app and every library module it uses, in one component. */
+  readonly bundledWasm: string;
   /** The WIT package the world is in, and the registry its dependencies resolve in. */
   readonly wit: WitPackage;
   readonly registry: WitRegistry;
@@ -74,6 +84,16 @@ function worldItems(wit: WitPackage, world: string): BuildTarget['world'] {
   throw new Error(`${wit.dir}: no world ${world}`);
 }
 
+/** The built artifacts of the component in package folder `dir`: the one fact of where they are. */
+export function artifactPaths(dir: string): Pick<BuildTarget, 'wasm' | 'composedWasm' | 'bundledWasm'> {
+  const name = basename(dir);
+  return {
+    wasm: join(dir, 'dist', `${name}.wasm`),
+    composedWasm: join(dir, 'dist', `${name}.composed.wasm`),
+    bundledWasm: join(dir, 'dist', `${name}.bundled.wasm`),
+  };
+}
+
 export async function loadTarget(dir: string, kind: BuildTarget['kind']): Promise<BuildTarget | undefined> {
   const pkg = await readPackageJson(dir);
   const manifest = pkg.inferlib?.component;
@@ -87,7 +107,7 @@ export async function loadTarget(dir: string, kind: BuildTarget['kind']): Promis
     dir,
     manifest,
     entry: join(dir, 'src', 'component.ts'),
-    wasm: join(dir, 'dist', `${name}.wasm`),
+    ...artifactPaths(dir),
     wit,
     registry: await targetRegistry(dir, pkg, wit),
   };

@@ -8,7 +8,8 @@ const iface = 'inferlet:adapter/common';
 
 /**
  * `inferlet:adapter/common`: an adapter slot's weights are bytes; `upload-adapter` sets them from a blob,
- * `download-adapter` hands them back as one, and a pass with `set-adapter` has its logits perturbed by them.
+ * `download-adapter` saves them on the host under a name (Pie's worker writes a checkpoint; nothing comes
+ * back to the guest), and a pass with `set-adapter` has its logits perturbed by them.
  */
 export function createAdapterCommon(
   host: HostState,
@@ -24,22 +25,14 @@ export function createAdapterCommon(
       host.resources.resolve(`${iface}.set-adapter`, instance, plan.queue.model, 2, adapterPtr);
       plan.adapterPointer = adapterPtr;
     },
-    downloadAdapter(queue: Common.Queue, adapterPtr: number, name: string) {
+    downloadAdapter(queue: Common.Queue, adapterPtr: number, name: string): void {
       const { weights } = slot('download-adapter', queue, adapterPtr);
       if (weights === undefined) {
         throw new Error(
           `${iface}.download-adapter: adapter pointer ${adapterPtr} (${JSON.stringify(name)}) has no weights yet`,
         );
       }
-      let pending: Uint8Array | undefined = Uint8Array.from(weights);
-      return new common.BlobResult(
-        () => {
-          const bytes = pending;
-          pending = undefined;
-          return bytes;
-        },
-        `adapter ${JSON.stringify(name)}`,
-      );
+      host.adapterCheckpoints.set(name, Uint8Array.from(weights));
     },
     uploadAdapter(queue: Common.Queue, adapterPtr: number, name: string, blob: Common.Blob): void {
       if (!(blob instanceof common.Blob))

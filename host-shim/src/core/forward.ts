@@ -9,6 +9,7 @@ import { type Cutoff, checkSampler, distribution, sampleToken } from '../samplin
 import type { CommonImports, QueueState } from './common.ts';
 
 const iface = 'inferlet:core/forward';
+const kvCacheCall = `${iface}.kv-cache`;
 
 type Input =
   | { readonly token: number; readonly position: number }
@@ -130,10 +131,23 @@ export function createForward(host: HostState, instance: InstanceState, common: 
     const count = plan.inputs.length;
     if (count === 0) throw new Error(`${call}: the pass has no inputs (input-tokens or input-embeddings)`);
     if (plan.kvCache === undefined) throw new Error(`${call}: the pass has no kv-cache`);
+    // Pie answers a pass only when it asks for a token or a distribution at some input.
+    const asksForOutput = [...plan.tokenRequests, ...plan.distributionRequests].some(
+      (request) => request.indices.length > 0,
+    );
+    const unconfirmed = instance.unconfirmedPasses.get(served.name);
+    if (asksForOutput && unconfirmed !== undefined) {
+      // In Pie only this pass gets the wrong response (its own is dropped); the next ones are paired right.
+      instance.unconfirmedPasses.delete(served.name);
+      throw new Error(
+        `${call}: this pass asks for output right after a pass on model ${served.name} that asked for none (${unconfirmed}) and may not have completed; Pie's batcher would hand this pass that pass's empty response. Ask every pass for an output (one token will do).`,
+      );
+    }
+    const firstPosition = plan.inputs[0]?.position ?? 0;
     const pageSize = served.kvPageSize;
     const { pages: pointers, lastPageLength } = plan.kvCache;
     const pages: KvPage[] = pointers.map((pointer) =>
-      host.resources.resolve(`${iface}.kv-cache`, instance, served, 0, pointer),
+      host.resources.resolve(kvCacheCall, instance, served, 0, pointer),
     );
     const cacheLength = (pages.length - 1) * pageSize + lastPageLength;
     if (cacheLength < count) {
@@ -240,7 +254,7 @@ export function createForward(host: HostState, instance: InstanceState, common: 
       if (outputIndices.has(index)) outputVisible.set(index, visible);
     }
     const tokens =
-      plan.tokenRequests.length === 0
+      !asksForOutput || plan.tokenRequests.length === 0
         ? undefined
         : plan.tokenRequests.flatMap((request) =>
             request.indices.map((index) =>
@@ -248,7 +262,7 @@ export function createForward(host: HostState, instance: InstanceState, common: 
             ),
           );
     const distributions =
-      plan.distributionRequests.length === 0
+      !asksForOutput || plan.distributionRequests.length === 0
         ? undefined
         : plan.distributionRequests.flatMap((request) =>
             request.indices.map((index): [Uint32Array, Float32Array] => {
@@ -258,7 +272,11 @@ export function createForward(host: HostState, instance: InstanceState, common: 
           );
     const readyAt = Math.max(performance.now(), plan.queue.busyUntil) + host.forwardLatencyMs;
     plan.queue.busyUntil = readyAt;
-    if (tokens === undefined && distributions === undefined) return undefined;
+    if (!asksForOutput) {
+      instance.unconfirmedPasses.set(served.name, `${count} input(s) at position ${firstPosition}`);
+      return undefined;
+    }
+    instance.unconfirmedPasses.delete(served.name);
     return new ForwardPassResult(readyAt, tokens, distributions);
   }
 

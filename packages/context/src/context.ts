@@ -1,4 +1,3 @@
-import { Brle } from 'inferlib:brle/encoding';
 import { ChatFormatter } from 'inferlib:chat/formatter';
 import type { SamplerConfig, StopConfig } from 'inferlib:context/inference';
 import type { Model, Tokenizer } from 'inferlib:model/models';
@@ -40,6 +39,8 @@ export class Context {
   readonly #formatter: ChatFormatter;
   readonly #pageSize: number;
   readonly #pages: number[] = [];
+  /** `#pages` as the host takes it, made again only when the pages change. */
+  #pageList = new Uint32Array(0);
   readonly #processed: number[] = [];
   #pending: number[] = [];
   #filled = false;
@@ -136,7 +137,10 @@ export class Context {
       this.#pages.push(...this.#queue.allocateKvPages(needed - this.#pages.length));
     } else if (needed < this.#pages.length) {
       this.#queue.deallocateKvPages(Uint32Array.from(this.#pages.splice(needed)));
+    } else {
+      return;
     }
+    this.#pageList = Uint32Array.from(this.#pages);
   }
 
   /** One forward pass over `tokens`, after the processed ones, with a causal mask per input. */
@@ -145,28 +149,17 @@ export class Context {
     const length = start + tokens.length;
     this.#fitPages(length);
     const pass = this.#queue.createForwardPass();
-    pass.kvCache(Uint32Array.from(this.#pages), length - (this.#pages.length - 1) * this.#pageSize);
+    pass.kvCache(this.#pageList, length - (this.#pages.length - 1) * this.#pageSize);
     pass.inputTokens(
       Uint32Array.from(tokens),
       Uint32Array.from(tokens, (_, index) => start + index),
     );
-    pass.attentionMask(this.#causalMasks(start, tokens.length));
+    // Input i, at slot start + i, attends to every slot up to its own: one run of start + i + 1 falses.
+    pass.attentionMask(Array.from(tokens, (_, index) => Uint32Array.of(start + index + 1)));
     request(pass, tokens.length - 1);
     const result = pass.execute();
     pass[Symbol.dispose]();
     this.#processed.push(...tokens);
     return result;
-  }
-
-  /** Input `i` (at slot `start + i`) may attend to every slot up to its own: a mask of `start + i + 1` falses. */
-  #causalMasks(start: number, count: number): Uint32Array[] {
-    const mask = new Brle(start + 1);
-    const masks: Uint32Array[] = [];
-    for (let index = 0; index < count; index++) {
-      masks.push(mask.getBuffer());
-      mask.append(false);
-    }
-    mask[Symbol.dispose]();
-    return masks;
   }
 }

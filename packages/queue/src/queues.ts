@@ -29,6 +29,9 @@ function waitFor(pollable: Pollable): void {
 
 export class ForwardPass {
   readonly #pass: forward.ForwardPass;
+  /** Whether tokens, distributions were asked for at some input: only then does Pie answer the pass. */
+  #asksForTokens = false;
+  #asksForDistributions = false;
 
   /** Made by `queue.create-forward-pass`. */
   constructor(pass: forward.ForwardPass) {
@@ -60,26 +63,32 @@ export class ForwardPass {
   }
 
   outputDistributions(indices: Uint32Array, temperature: number, topK: number | undefined): void {
+    this.#asksForDistributions ||= indices.length > 0;
     forward.outputDistributions(this.#pass, indices, temperature, topK);
   }
 
   outputTokens(indices: Uint32Array, temperature: number): void {
+    this.#asksForTokens ||= indices.length > 0;
     forward.outputTokens(this.#pass, indices, temperature);
   }
 
   outputTokensTopP(indices: Uint32Array, temperature: number, topP: number): void {
+    this.#asksForTokens ||= indices.length > 0;
     forward.outputTokensTopP(this.#pass, indices, temperature, topP);
   }
 
   outputTokensTopK(indices: Uint32Array, temperature: number, topK: number): void {
+    this.#asksForTokens ||= indices.length > 0;
     forward.outputTokensTopK(this.#pass, indices, temperature, topK);
   }
 
   outputTokensMinP(indices: Uint32Array, temperature: number, minP: number): void {
+    this.#asksForTokens ||= indices.length > 0;
     forward.outputTokensMinP(this.#pass, indices, temperature, minP);
   }
 
   outputTokensTopKTopP(indices: Uint32Array, temperature: number, topK: number, topP: number): void {
+    this.#asksForTokens ||= indices.length > 0;
     forward.outputTokensTopKTopP(this.#pass, indices, temperature, topK, topP);
   }
 
@@ -87,20 +96,33 @@ export class ForwardPass {
     forward.outputEmbeddings(this.#pass, embedPtrs, indices);
   }
 
-  /** Runs the pass and waits for its result; a field the pass did not ask for (or an empty list) is absent. */
+  /**
+   * Runs the pass and waits for its result; a field the pass did not ask for (or an empty list) is absent.
+   * A pass that asks for nothing still asks Pie for one greedy token, which is dropped unread: Pie's batcher
+   * hands a no-output pass's response to the next pass that asks for output (see docs/decisions.md).
+   */
   execute(): ForwardPassResult {
+    if (!this.#asksForTokens && !this.#asksForDistributions) {
+      forward.outputTokens(this.#pass, Uint32Array.of(0), 0);
+      this.#pass.execute()?.[Symbol.dispose]();
+      return {};
+    }
     const result = this.#pass.execute();
     if (result === undefined) return {};
     waitFor(result.pollable());
-    const tokens = result.getTokens();
-    const distributions: Distribution[] | undefined = result
-      .getDistributions()
-      ?.map(([ids, probs]) => ({ ids, probs }));
+    const output: ForwardPassResult = {};
+    if (this.#asksForTokens) {
+      const tokens = result.getTokens();
+      if (tokens !== undefined) output.tokens = tokens;
+    }
+    if (this.#asksForDistributions) {
+      const distributions: Distribution[] | undefined = result
+        .getDistributions()
+        ?.map(([ids, probs]) => ({ ids, probs }));
+      if (distributions !== undefined && distributions.length > 0) output.distributions = distributions;
+    }
     result[Symbol.dispose]();
-    return {
-      ...(tokens === undefined ? {} : { tokens }),
-      ...(distributions === undefined || distributions.length === 0 ? {} : { distributions }),
-    };
+    return output;
   }
 
   [Symbol.dispose](): void {

@@ -3,7 +3,10 @@
 /// <reference path="./inferlet-core-forward.d.ts" />
 declare module 'inferlet:adapter/common' {
   export function setAdapter(pass: ForwardPass, adapterPtr: Pointer): void;
-  export function downloadAdapter(queue: Queue, adapterPtr: Pointer, name: string): BlobResult;
+  /**
+   * Saves the adapter's weights on the server under `name`; no result (as Pie's runtime declares it).
+   */
+  export function downloadAdapter(queue: Queue, adapterPtr: Pointer, name: string): void;
   export function uploadAdapter(queue: Queue, adapterPtr: Pointer, name: string, blob: Blob): void;
   export type Queue = import('inferlet:core/common').Queue;
   export type Pointer = import('inferlet:core/common').Pointer;

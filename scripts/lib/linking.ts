@@ -1,0 +1,147 @@
+/**
+ * How the library links in one JS engine. Each `inferlib:<package>/<interface>` import resolves to
+ * `packages/<package>/src/index.ts`: the interface as plain TypeScript, the same code a module's
+ * `component.ts` exports. Host imports (`inferlet:*`, `wasi:*`) stay imports of the single-engine component
+ * (`external`), or, in Node, forward to the host-shim instance bound with `bindHost` (`bound`): tests and
+ * benchmarks run the library's sources with no component in between.
+ */
+import { readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import type { Plugin } from 'esbuild';
+import { repoRoot } from './paths.ts';
+
+const libraryImport = /^inferlib:([a-z][a-z0-9-]*)\/[a-z][a-z0-9-]*$/;
+const hostImport = /^(inferlet|wasi):/;
+
+/** The package folder of a library module. */
+const moduleDir = (name: string): string => join(repoRoot, 'packages', name);
+
+/** The source an `inferlib:*` import resolves to, or `undefined` for any other specifier. */
+export function librarySource(specifier: string): string | undefined {
+  const name = libraryImport.exec(specifier)?.[1];
+  return name === undefined ? undefined : join(moduleDir(name), 'src', 'index.ts');
+}
+
+/** The library module (`queue`) whose sources hold `file`, if any. */
+export function moduleOfFile(file: string): string | undefined {
+  const prefix = join(repoRoot, 'packages') + sep;
+  if (!file.startsWith(prefix)) return undefined;
+  const name = file.slice(prefix.length).split(sep)[0];
+  return name === undefined || name.endsWith('-bindings') ? undefined : name;
+}
+
+/** A host interface as jco keys it, without version: `wasi:io/poll@0.2.4` → `wasi:io/poll`. */
+export const hostInterface = (specifier: string): string => specifier.replace(/@.*$/, '');
+
+export const isHostImport = (specifier: string): boolean => hostImport.test(specifier);
+
+/** The functions and resource classes of a host interface, read from its generated guest types. */
+export function hostExportNames(iface: string): string[] {
+  const types = join(
+    repoRoot,
+    'packages',
+    'inferlet-bindings',
+    'generated',
+    'types',
+    `${iface.replace(/[:/]/g, '-')}.d.ts`,
+  );
+  let text: string;
+  try {
+    text = readFileSync(types, 'utf8');
+  } catch {
+    throw new Error(`${iface} is no host interface of @inferlib/inferlet-bindings (no ${types})`);
+  }
+  return [...text.matchAll(/^\s*export (?:function|class) ([A-Za-z0-9_]+)/gm)].map((match) => match[1] ?? '');
+}
+
+/** Where `bindHost` puts the import object that `bound` host modules forward to. */
+const boundGlobal = '__inferlibBoundHost';
+
+/** Binds the host modules of every library linked `bound` to one instance's import object. */
+export function bindHost(imports: Readonly<Record<string, object>>): void {
+  (globalThis as Record<string, unknown>)[boundGlobal] = imports;
+}
+
+/**
+ * A module with the exports `names` of host interface `iface`, each forwarding to the bound import object
+ * at the time of the call, so that one loaded library can be bound to one instance after another.
+ * Resource classes (capitalised) are constructed on, and read from, the bound class.
+ */
+export function boundHostModule(iface: string, names: readonly string[]): string {
+  const lines = [
+    `const bound = () => { const imports = globalThis.${boundGlobal}?.[${JSON.stringify(iface)}];`,
+    `  if (imports === undefined) throw new Error(${JSON.stringify(`${iface}: no host is bound (bindHost)`)});`,
+    '  return imports; };',
+  ];
+  for (const name of names) {
+    if (/^[A-Z]/.test(name)) {
+      lines.push(
+        `export const ${name} = new Proxy(class {}, {`,
+        `  construct: (_, args) => new (bound().${name})(...args),`,
+        `  get: (_, key) => Reflect.get(bound().${name}, key),`,
+        '});',
+      );
+    } else {
+      lines.push(`export function ${name}(...args) { return bound().${name}(...args); }`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * A module standing in for host interface `iface` in a single-engine app that cannot reach the calls that
+ * use it (see `onBehalfOfApp` in targets.ts): each export throws, naming the call and why.
+ */
+export function absentHostModule(iface: string, names: readonly string[]): string {
+  return names
+    .map(
+      (name) =>
+        `export function ${name}() { throw new Error(${JSON.stringify(
+          `${iface}.${name}: this single-engine inferlet's world does not import ${iface}; import the library interface that calls it from the app's world`,
+        )}); }`,
+    )
+    .join('\n');
+}
+
+export interface LinkOptions {
+  /** `external`: host imports stay imports (a component); `bound`: they forward to `bindHost`'s object. */
+  readonly host: 'external' | 'bound';
+  /**
+   * Host interfaces to leave out when only the named library modules import them: interface to the
+   * modules (by folder name) whose imports of it get a stand-in that throws.
+   */
+  readonly absent?: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** The esbuild plugin of the single-engine link. */
+export function linkLibrary(options: LinkOptions): Plugin {
+  return {
+    name: 'inferlib-link',
+    setup(build) {
+      build.onResolve({ filter: /^inferlib:/ }, ({ path, importer }) => {
+        const source = librarySource(path);
+        if (source === undefined) {
+          return { errors: [{ text: `${path} (imported by ${importer}) names no inferlib interface` }] };
+        }
+        return { path: source };
+      });
+      build.onResolve({ filter: hostImport }, ({ path, importer }) => {
+        const iface = hostInterface(path);
+        const module = moduleOfFile(importer);
+        if (module !== undefined && options.absent?.get(iface)?.has(module)) {
+          return { path: iface, namespace: 'inferlib-absent-host' };
+        }
+        if (options.host === 'external') return { path, external: true };
+        return { path: iface, namespace: 'inferlib-bound-host' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'inferlib-bound-host' }, ({ path }) => ({
+        contents: boundHostModule(path, hostExportNames(path)),
+        loader: 'js',
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'inferlib-absent-host' }, ({ path }) => ({
+        contents: absentHostModule(path, hostExportNames(path)),
+        loader: 'js',
+      }));
+    },
+  };
+}
