@@ -1,9 +1,13 @@
 import { defineConfig } from 'vitest/config';
+import { linkForVitest } from './scripts/lib/linking.ts';
 
 export default defineConfig({
+  // The library's `inferlib:*` imports run its sources in Node, bound to a host-shim instance.
+  plugins: [linkForVitest()],
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: [
@@ -14,6 +18,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'components',
           include: ['test/**/*.test.ts'],

@@ -1,32 +1,16 @@
 /**
- * The library's TypeScript linked in one engine, without components: each `inferlib:*` import aliased to
- * its package's sources, each host interface read from an instance's import object. The baseline the
- * composed inferlet's overhead is compared with (and a first cut of the single-engine build).
+ * The library's TypeScript in Node, without components, linked as the single-engine build links it
+ * (scripts/lib/linking.ts) with host imports bound to an instance: the in-process baseline of the bench.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { ImportObject } from '@inferlib/host-shim';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
+import { bindHost, linkLibrary } from '../scripts/lib/linking.ts';
+import { cacheRoot, repoRoot } from '../scripts/lib/paths.ts';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bundlePath = join(repoRoot, 'node_modules', '.cache', 'inferlib', 'bench', 'library.mjs');
-const hostGlobal = '__inferlibHostImports';
-
-/** `inferlib:brle/encoding` → `packages/brle/src/index.ts`; `inferlet:*` → the current import object. */
-const linkInProcess: Plugin = {
-  name: 'link-in-process',
-  setup(context) {
-    context.onResolve({ filter: /^inferlib:[a-z-]+\// }, ({ path }) => ({
-      path: join(repoRoot, 'packages', path.slice('inferlib:'.length, path.indexOf('/')), 'src', 'index.ts'),
-    }));
-    context.onResolve({ filter: /^(inferlet|wasi):/ }, ({ path }) => ({ path, namespace: 'host' }));
-    context.onLoad({ filter: /.*/, namespace: 'host' }, ({ path }) => ({
-      contents: `module.exports = globalThis.${hostGlobal}[${JSON.stringify(path.replace(/@.*$/, ''))}];`,
-      loader: 'js',
-    }));
-  },
-};
+const bundlePath = join(cacheRoot, 'bench', 'library.mjs');
 
 let built = false;
 
@@ -50,13 +34,13 @@ export async function loadInProcessLibrary(imports: ImportObject, copy: number):
       format: 'esm',
       platform: 'node',
       target: 'es2022',
-      plugins: [linkInProcess],
+      plugins: [linkLibrary({ host: 'bound' })],
       logLevel: 'silent',
     });
     await mkdir(dirname(bundlePath), { recursive: true });
     await writeFile(bundlePath, result.outputFiles[0]?.text ?? '');
     built = true;
   }
-  (globalThis as Record<string, unknown>)[hostGlobal] = imports;
+  bindHost(imports);
   return (await import(`${pathToFileURL(bundlePath).href}?copy=${copy}`)) as InProcessLibrary;
 }

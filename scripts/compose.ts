@@ -1,5 +1,5 @@
 /**
- * Composes every app (`examples/*`, `test/fixtures/*`) with the library components it needs, directly or
+ * Composes every app (`examples/*`, `test/fixtures/*`), or those named, with the library components it needs, directly or
  * through other components, into `<app folder>/dist/<app>.composed.wasm`. The wiring comes from the worlds:
  * a component that imports `inferlib:x/y` gets the one module that exports it. Each module is instantiated
  * once and shared (context and the app use the same model instance), which `wac plug` cannot express, so a
@@ -79,12 +79,20 @@ async function composeApp(app: BuildTarget, exporters: Map<string, BuildTarget>)
 }
 
 async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
   const targets = await loadTargets();
   const exporters = new Map<string, BuildTarget>();
   for (const module of targets.filter((target) => target.kind === 'module')) {
     for (const iface of module.world.exports) exporters.set(iface, module);
   }
-  for (const app of targets.filter((target) => target.kind === 'app')) {
+  const apps = targets.filter((target) => target.kind === 'app');
+  const unknown = wanted.filter((name) => !apps.some((app) => app.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `no app named ${unknown.join(', ')} (there are: ${apps.map((app) => app.name).join(', ')})`,
+    );
+  }
+  for (const app of apps.filter((target) => wanted.length === 0 || wanted.includes(target.name))) {
     const started = performance.now();
     process.stdout.write(`compose ${app.name.padEnd(16)} `);
     await composeApp(app, exporters);

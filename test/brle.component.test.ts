@@ -46,7 +46,7 @@ describe('brle component under jco', () => {
 
 describe('brle resources used from another component of a composition', () => {
   it('keeps every handle pointing at its own resource through borrows, clones and drops', async () => {
-    const client = await loadBuilt('test/fixtures', 'brle-client', true);
+    const client = await loadBuilt('test/fixtures', 'brle-client', 'composed');
     const outcome = await runInferlet(client, createHost().createInstance({ args: ['masks'] }));
     // second: [T,F,T] + T, then index 1 set: all true. third: [F,F] with index 1 set. copy: [F,T,T,F] minus index 0.
     expect(outcome).toEqual({
@@ -60,7 +60,7 @@ describe('brle resources used from another component of a composition', () => {
   });
 
   it('reports an unknown scenario as the err of run', async () => {
-    const client = await loadBuilt('test/fixtures', 'brle-client', true);
+    const client = await loadBuilt('test/fixtures', 'brle-client', 'composed');
     const outcome = await runInferlet(client, createHost().createInstance({ args: ['nope'] }));
     expect(outcome).toEqual({
       ok: false,

@@ -9,7 +9,7 @@ const inferlib = (...args: string[]): Promise<ChildResult> =>
   runTypeScript(cli, args, { cwd: join(repoRoot, 'host-shim') });
 
 describe('inferlib run', () => {
-  const hello = () => builtComponentPath('examples', 'hello', true);
+  const hello = () => builtComponentPath('examples', 'hello', 'composed');
 
   it('prints the return value of an inferlet run with arguments', async () => {
     const result = await inferlib(

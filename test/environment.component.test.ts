@@ -1,11 +1,11 @@
 import type * as Runtime from 'inferlib:environment/runtime';
 import { createHost } from '@inferlib/host-shim';
 import { describe, expect, it } from 'vitest';
-import { loadBuilt } from './helpers/components.ts';
+import { loadModule } from './helpers/components.ts';
 
-describe('environment component under jco', () => {
+describe.each(['component', 'node'] as const)('environment (%s)', (build) => {
   it('forwards every function to inferlet:core/runtime of its own instance', async () => {
-    const component = await loadBuilt('packages', 'environment');
+    const component = await loadModule('environment', build);
     const host = createHost({ version: 'pie 9.9.9' });
     const instance = host.createInstance({ args: ['-p', 'a prompt', '--flag'], id: 'env-test' });
     const runtime = (await component.instantiate(instance.imports)).runtime as typeof Runtime;

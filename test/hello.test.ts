@@ -6,7 +6,7 @@ import { worldOf } from './helpers/wit.ts';
 let hello: LoadedComponent;
 
 beforeAll(async () => {
-  hello = await loadBuilt('examples', 'hello', true);
+  hello = await loadBuilt('examples', 'hello', 'composed');
 });
 
 describe('the composed hello inferlet on the host-shim', () => {
@@ -45,7 +45,7 @@ describe('the composed hello inferlet on the host-shim', () => {
   });
 
   it('imports nothing but host interfaces and exports inferlet:core/run', async () => {
-    const world = await worldOf(builtComponentPath('examples', 'hello', true));
+    const world = await worldOf(builtComponentPath('examples', 'hello', 'composed'));
     expect(world.exports).toEqual(['inferlet:core/run']);
     expect(world.imports).toContain('inferlet:core/runtime');
     for (const name of world.imports) expect(name).toMatch(/^(inferlet|wasi):/);

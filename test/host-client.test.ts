@@ -5,7 +5,7 @@ import { loadBuilt } from './helpers/components.ts';
 let client: LoadedComponent;
 
 beforeAll(async () => {
-  client = await loadBuilt('test/fixtures', 'host-client', true);
+  client = await loadBuilt('test/fixtures', 'host-client', 'composed');
 });
 
 describe('the host ABI through a transpiled guest', () => {

@@ -2,7 +2,7 @@ import type * as Common from 'inferlet:core/common';
 import type * as Models from 'inferlib:model/models';
 import { builtinModel, createHost, type ModelSpec } from '@inferlib/host-shim';
 import { describe, expect, it, vi } from 'vitest';
-import { loadBuilt } from './helpers/components.ts';
+import { loadModule } from './helpers/components.ts';
 
 const second: ModelSpec = {
   ...builtinModel,
@@ -14,8 +14,8 @@ const second: ModelSpec = {
   kvPageSize: 32,
 };
 
-async function modelsOf(specs: readonly ModelSpec[]) {
-  const component = await loadBuilt('packages', 'model');
+async function modelsOf(specs: readonly ModelSpec[], build: 'component' | 'node') {
+  const component = await loadModule('model', build);
   const instance = createHost({ models: specs }).createInstance();
   const hostModel = (instance.imports['inferlet:core/common'] as typeof Common).Model.prototype;
   const hostCalls = {
@@ -26,9 +26,9 @@ async function modelsOf(specs: readonly ModelSpec[]) {
   return { models: exports.models as typeof Models, hostCalls };
 }
 
-describe('model component under jco', () => {
+describe.each(['component', 'node'] as const)('model (%s)', (build) => {
   it('lists, finds and describes the served models', async () => {
-    const { models, hostCalls } = await modelsOf([builtinModel, second]);
+    const { models, hostCalls } = await modelsOf([builtinModel, second], build);
     expect(models.Model.getAllNames()).toEqual(['qwen3-reference', 'second']);
     expect(models.Model.getByName('nope')).toBeUndefined();
     const auto = models.Model.getAuto();
@@ -53,7 +53,7 @@ describe('model component under jco', () => {
   });
 
   it('tokenizes with the model tokenizer, also after the model handle is dropped', async () => {
-    const { models } = await modelsOf([builtinModel]);
+    const { models } = await modelsOf([builtinModel], build);
     const model = models.Model.getAuto();
     const tokenizer = model.getTokenizer();
     const other = model.getTokenizer();

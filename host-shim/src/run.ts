@@ -6,7 +6,8 @@ export type RunOutcome =
   | { readonly ok: false; readonly error: string; readonly trapped: boolean };
 
 interface RunExport {
-  run(): void;
+  /** A transpiled component's returns at once; an app run in-process may return a promise. */
+  run(): unknown;
 }
 
 /**
@@ -25,7 +26,7 @@ export async function runInferlet(component: LoadedComponent, instance: Instance
     return { ok: false, error: 'the component does not export inferlet:core/run', trapped: false };
   }
   try {
-    run.run();
+    await run.run();
     return { ok: true, returnValue: instance.returnValue };
   } catch (error) {
     if (isComponentError(error)) return { ok: false, error: String(error.payload), trapped: false };

@@ -54,7 +54,7 @@ export function newGuest(options: HostOptions = {}): Guest {
 export const u32 = (values: readonly number[]): Uint32Array => Uint32Array.from(values);
 
 /** Runs a pass and returns its result once ready. */
-export function run(guest: Guest, pass: Forward.ForwardPass): Forward.ForwardPassResult | undefined {
+export function run(_guest: Guest, pass: Forward.ForwardPass): Forward.ForwardPassResult | undefined {
   const result = pass.execute();
   result?.pollable().block();
   return result;

@@ -2,7 +2,7 @@
  * How the library links in one JS engine. Each `inferlib:<package>/<interface>` import resolves to
  * `packages/<package>/src/index.ts`: the interface as plain TypeScript, the same code a module's
  * `component.ts` exports. Host imports (`inferlet:*`, `wasi:*`) stay imports of the single-engine component
- * (`external`), or, in Node, forward to the host-shim instance bound with `bindHost` (`bound`): tests and
+ * (`external`), or, in Node, come from the host-shim instance bound with `bindHost` (`bound`): tests and
  * benchmarks run the library's sources with no component in between.
  */
 import { readFileSync } from 'node:fs';
@@ -54,38 +54,24 @@ export function hostExportNames(iface: string): string[] {
   return [...text.matchAll(/^\s*export (?:function|class) ([A-Za-z0-9_]+)/gm)].map((match) => match[1] ?? '');
 }
 
-/** Where `bindHost` puts the import object that `bound` host modules forward to. */
+/** Where `bindHost` puts the import object that `bound` host modules read. */
 const boundGlobal = '__inferlibBoundHost';
 
-/** Binds the host modules of every library linked `bound` to one instance's import object. */
+/**
+ * Binds the host modules of the library copies loaded from now on to one instance's import object; each
+ * copy keeps the instance it was loaded for, as each component instance keeps its imports.
+ */
 export function bindHost(imports: Readonly<Record<string, object>>): void {
   (globalThis as Record<string, unknown>)[boundGlobal] = imports;
 }
 
-/**
- * A module with the exports `names` of host interface `iface`, each forwarding to the bound import object
- * at the time of the call, so that one loaded library can be bound to one instance after another.
- * Resource classes (capitalised) are constructed on, and read from, the bound class.
- */
+/** A module with the exports `names` of host interface `iface`, taken from the bound import object. */
 export function boundHostModule(iface: string, names: readonly string[]): string {
-  const lines = [
-    `const bound = () => { const imports = globalThis.${boundGlobal}?.[${JSON.stringify(iface)}];`,
-    `  if (imports === undefined) throw new Error(${JSON.stringify(`${iface}: no host is bound (bindHost)`)});`,
-    '  return imports; };',
-  ];
-  for (const name of names) {
-    if (/^[A-Z]/.test(name)) {
-      lines.push(
-        `export const ${name} = new Proxy(class {}, {`,
-        `  construct: (_, args) => new (bound().${name})(...args),`,
-        `  get: (_, key) => Reflect.get(bound().${name}, key),`,
-        '});',
-      );
-    } else {
-      lines.push(`export function ${name}(...args) { return bound().${name}(...args); }`);
-    }
-  }
-  return lines.join('\n');
+  return [
+    `const imports = globalThis.${boundGlobal}?.[${JSON.stringify(iface)}];`,
+    `if (imports === undefined) throw new Error(${JSON.stringify(`${iface}: no host is bound (bindHost)`)});`,
+    `export const { ${names.join(', ')} } = imports;`,
+  ].join('\n');
 }
 
 /**
@@ -104,7 +90,7 @@ export function absentHostModule(iface: string, names: readonly string[]): strin
 }
 
 export interface LinkOptions {
-  /** `external`: host imports stay imports (a component); `bound`: they forward to `bindHost`'s object. */
+  /** `external`: host imports stay imports (a component); `bound`: they are read from `bindHost`'s object. */
   readonly host: 'external' | 'bound';
   /**
    * Host interfaces to leave out when only the named library modules import them: interface to the
@@ -142,6 +128,29 @@ export function linkLibrary(options: LinkOptions): Plugin {
         contents: absentHostModule(path, hostExportNames(path)),
         loader: 'js',
       }));
+    },
+  };
+}
+
+const boundModulePrefix = '\0inferlib-bound-host:';
+
+/**
+ * The same link as a Vite plugin, for vitest: `inferlib:*` imports run the library's sources in Node, and
+ * host imports come from the instance bound with `bindHost` (reset the module registry to load a new copy).
+ */
+export function linkForVitest() {
+  return {
+    name: 'inferlib-link',
+    enforce: 'pre' as const,
+    resolveId(specifier: string): string | undefined {
+      const source = librarySource(specifier);
+      if (source !== undefined) return source;
+      return isHostImport(specifier) ? `${boundModulePrefix}${hostInterface(specifier)}` : undefined;
+    },
+    load(id: string): string | undefined {
+      if (!id.startsWith(boundModulePrefix)) return undefined;
+      const iface = id.slice(boundModulePrefix.length);
+      return boundHostModule(iface, hostExportNames(iface));
     },
   };
 }

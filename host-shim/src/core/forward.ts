@@ -10,6 +10,8 @@ import type { CommonImports, QueueState } from './common.ts';
 
 const iface = 'inferlet:core/forward';
 const kvCacheCall = `${iface}.kv-cache`;
+/** What Pie's runtime asks of the model when `output-distributions` has no `top-k`. */
+const defaultDistributionTopK = 32;
 
 type Input =
   | { readonly token: number; readonly position: number }
@@ -266,7 +268,11 @@ export function createForward(host: HostState, instance: InstanceState, common: 
         ? undefined
         : plan.distributionRequests.flatMap((request) =>
             request.indices.map((index): [Uint32Array, Float32Array] => {
-              const [ids, probs] = distribution(logitsOf(index), request.temperature, request.topK);
+              const [ids, probs] = distribution(
+                logitsOf(index),
+                request.temperature,
+                request.topK ?? defaultDistributionTopK,
+              );
               return [Uint32Array.from(ids), Float32Array.from(probs)];
             }),
           );
@@ -338,7 +344,9 @@ export function createForward(host: HostState, instance: InstanceState, common: 
       }
       for (const pointer of embPtrs)
         host.resources.resolve(`${iface}.input-embeddings`, instance, model(plan), 1, pointer);
-      embPtrs.forEach((embedding, index) => plan.inputs.push({ embedding, position: positions[index] ?? 0 }));
+      embPtrs.forEach((embedding, index) => {
+        plan.inputs.push({ embedding, position: positions[index] ?? 0 });
+      });
     },
     inputTokens(pass: Forward.ForwardPass, inputTokens: Uint32Array, positions: Uint32Array): void {
       const plan = planOf('input-tokens', pass);

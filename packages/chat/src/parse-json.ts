@@ -3,6 +3,16 @@
  * exponent stays a float (`JsonFloat`, so `tojson` writes `1.0` back as `1.0`), and object members keep
  * their order (`JsonObject`; a plain object would put integer-like keys first).
  */
+
+/** A JSON string literal: no raw control characters (U+0000–U+001F), only JSON's escapes. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids exactly these characters raw in a string.
+const jsonString = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/;
+const literals = [
+  ['true', true],
+  ['false', false],
+  ['null', null],
+] as const;
+
 export class JsonFloat {
   constructor(readonly value: number) {}
 }
@@ -27,7 +37,7 @@ export function parseJson(text: string): JsonValue {
     at += literal.length;
   };
   const parseString = (): string => {
-    const match = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.exec(text.slice(at));
+    const match = jsonString.exec(text.slice(at));
     if (match === null) return fail('bad string');
     at += match[0].length;
     return JSON.parse(match[0]) as string;
@@ -76,9 +86,12 @@ export function parseJson(text: string): JsonValue {
       }
     }
     if (char === '"') return parseString();
-    if (text.startsWith('true', at)) return ((at += 4), true);
-    if (text.startsWith('false', at)) return ((at += 5), false);
-    if (text.startsWith('null', at)) return ((at += 4), null);
+    for (const [literal, value] of literals) {
+      if (text.startsWith(literal, at)) {
+        at += literal.length;
+        return value;
+      }
+    }
     const number = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(at));
     if (number === null) return fail('unexpected character');
     at += number[0].length;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CompiledTemplate } from '../src/engine.ts';
 import { ChatFormatter } from '../src/index.ts';
-import { JsonFloat, JsonObject, parseJson } from '../src/parse-json.ts';
+import { parseJson } from '../src/parse-json.ts';
 import { loadConformance } from './conformance.ts';
 import { addMessages } from './conversation.ts';
 

@@ -10,17 +10,23 @@ function requestToken(pass: ForwardPass, index: number, sampler: SamplerConfig):
   const at = Uint32Array.of(index);
   switch (sampler.tag) {
     case 'greedy':
-      return pass.outputTokens(at, 0);
+      pass.outputTokens(at, 0);
+      break;
     case 'multinomial':
-      return pass.outputTokens(at, sampler.val);
+      pass.outputTokens(at, sampler.val);
+      break;
     case 'top-p':
-      return pass.outputTokensTopP(at, ...sampler.val);
+      pass.outputTokensTopP(at, ...sampler.val);
+      break;
     case 'top-k':
-      return pass.outputTokensTopK(at, ...sampler.val);
+      pass.outputTokensTopK(at, ...sampler.val);
+      break;
     case 'min-p':
-      return pass.outputTokensMinP(at, ...sampler.val);
+      pass.outputTokensMinP(at, ...sampler.val);
+      break;
     case 'top-k-top-p':
-      return pass.outputTokensTopKTopP(at, ...sampler.val);
+      pass.outputTokensTopKTopP(at, ...sampler.val);
+      break;
   }
 }
 

@@ -1,0 +1,76 @@
+/**
+ * `pnpm start [--composed] [inferlib run options] [--] [inferlet arguments]`: builds what it runs, and runs
+ * the text-completion example on the host-shim — its single-engine build, or with `--composed` the wac
+ * composition of the app and the library components.
+ */
+import { execFileSync } from 'node:child_process';
+import { join, relative } from 'node:path';
+import { repoRoot } from './lib/paths.ts';
+import { artifactPaths } from './lib/targets.ts';
+
+const app = 'text-completion';
+const runOptions = new Set(['--page-size', '--seed', '--latency-ms', '--message', '--cache-dir']);
+
+const argv = process.argv.slice(2);
+const composed = argv.includes('--composed');
+const rest = argv.filter((arg) => arg !== '--composed');
+// `pnpm start -- -p x` (the npm habit) passes a `--` of its own first: it separates nothing here.
+if (rest[0] === '--') rest.shift();
+
+// Options of `inferlib run` go before the separator; everything else is the inferlet's.
+const cliOptions: string[] = [];
+const inferletArgs: string[] = [];
+for (let index = 0; index < rest.length; index++) {
+  const arg = rest[index] ?? '';
+  if (arg === '--') {
+    inferletArgs.push(...rest.slice(index + 1));
+    break;
+  }
+  const name = arg.split('=')[0] ?? '';
+  if (runOptions.has(name)) {
+    cliOptions.push(arg);
+    if (!arg.includes('=') && index + 1 < rest.length) cliOptions.push(rest[++index] ?? '');
+  } else {
+    inferletArgs.push(arg);
+  }
+}
+
+const tsx = (script: string, args: string[]) =>
+  execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', script), ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+
+const paths = artifactPaths(join(repoRoot, 'examples', app));
+let wasm: string;
+try {
+  if (composed) {
+    tsx('build.ts', []);
+    tsx('compose.ts', [app]);
+    wasm = paths.composedWasm;
+  } else {
+    tsx('build.ts', [`${app}.bundled`]);
+    wasm = paths.bundledWasm;
+  }
+} catch {
+  // The build printed why.
+  process.exit(1);
+}
+try {
+  execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'host-shim', 'src', 'cli.ts'),
+      'run',
+      relative(repoRoot, wasm),
+      ...cliOptions,
+      '--',
+      ...inferletArgs,
+    ],
+    { cwd: repoRoot, stdio: 'inherit' },
+  );
+} catch (error) {
+  process.exit((error as { status?: number }).status ?? 1);
+}
