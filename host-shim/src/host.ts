@@ -1,5 +1,14 @@
+import type * as Adapter from 'inferlet:adapter/common';
+import type * as Common from 'inferlet:core/common';
+import type * as Forward from 'inferlet:core/forward';
+import type * as Kvs from 'inferlet:core/kvs';
+import type * as Message from 'inferlet:core/message';
+import type * as Runtime from 'inferlet:core/runtime';
+import type * as Tokenize from 'inferlet:core/tokenize';
+import type * as Evolve from 'inferlet:zo/evolve';
 import { randomUUID } from 'node:crypto';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+import type { ExportOf } from '@inferlib/support';
 import { createAdapterCommon } from './adapter/common.ts';
 import { builtinModel } from './builtin-model.ts';
 import { createCommon } from './core/common.ts';
@@ -35,6 +44,23 @@ export interface InstanceOptions {
 
 /** Interface name (unversioned, as jco's instantiation mode keys them) to implementation. */
 export type ImportObject = Record<string, object>;
+
+/**
+ * The host ABI, each interface typed by its generated guest types: a host function renamed or re-typed
+ * here, or missing, fails the typecheck.
+ */
+export interface HostImports {
+  /** preview2-shim's own, whose types are its own too. */
+  readonly 'wasi:io/poll': typeof hostPoll;
+  readonly 'inferlet:core/common': ExportOf<typeof Common>;
+  readonly 'inferlet:core/runtime': ExportOf<typeof Runtime>;
+  readonly 'inferlet:core/forward': ExportOf<typeof Forward>;
+  readonly 'inferlet:core/tokenize': ExportOf<typeof Tokenize>;
+  readonly 'inferlet:core/kvs': ExportOf<typeof Kvs>;
+  readonly 'inferlet:core/message': ExportOf<typeof Message>;
+  readonly 'inferlet:adapter/common': ExportOf<typeof Adapter>;
+  readonly 'inferlet:zo/evolve': ExportOf<typeof Evolve>;
+}
 
 /** One inferlet instance: its import object, and the remote client's side of it. */
 export interface Instance {
@@ -74,7 +100,7 @@ export interface Host {
 export const defaultHostVersion = 'inferlib-host-shim 0.1.0';
 
 /** The host ABI of one instance, keyed by interface name. */
-function hostImports(host: HostState, instance: InstanceState): ImportObject {
+function hostImports(host: HostState, instance: InstanceState): HostImports {
   const common = createCommon(host, instance);
   const forward = createForward(host, instance, common);
   return {
