@@ -13,7 +13,7 @@ const usage = `usage: inferlib run <component.wasm> [options] [-- inferlet argum
 
 options:
   --page-size N     tokens per KV page of the built-in model (default ${builtinModel.kvPageSize})
-  --seed N          seed of the samplers (default 0)
+  --seed N          seed of the samplers, any whole number (default 0; negative: --seed=-5)
   --latency-ms MS   simulated device time of each forward pass (default 0)
   --message TEXT    a message from the client for the inferlet's receive (repeatable)
   --cache-dir DIR   where transpiled components are cached (default ~/.cache/inferlib/transpiled)
@@ -52,7 +52,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const pageSize = numberOption('page-size', values['page-size'], true);
-  const seed = numberOption('seed', values.seed, true);
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !Number.isSafeInteger(seed)) {
+    throw new Error(`--seed ${values.seed}: expected a whole number (negative ones too)`);
+  }
   const latency = numberOption('latency-ms', values['latency-ms'], false);
   const host = createHost({
     models: [{ ...builtinModel, ...(pageSize === undefined ? {} : { kvPageSize: pageSize }) }],

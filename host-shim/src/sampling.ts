@@ -2,13 +2,26 @@
  * Turning logits into tokens and distributions, as the host's output calls ask: greedy at temperature 0,
  * otherwise a draw from the tempered softmax, cut down by top-k, top-p or min-p.
  */
+import { mix32 } from './hash.ts';
 
-/** A seeded generator of uniform numbers in [0, 1) (xorshift128), so that runs are reproducible. */
+/**
+ * A seeded generator of uniform numbers in [0, 1) (xorshift128), so that runs are reproducible. Every
+ * integer seed, negative and beyond 32 bits included, gives its own stream: both 32-bit halves of the seed
+ * are mixed into the state.
+ */
 export class SeededRandom {
   #state: Uint32Array;
 
   constructor(seed: number) {
-    this.#state = Uint32Array.of(seed >>> 0 || 1, 0x9e37_79b9, 0x243f_6a88, 0xb7e1_5162);
+    if (!Number.isSafeInteger(seed)) throw new Error(`seed ${seed} must be a whole number within ±2^53`);
+    const low = seed >>> 0;
+    const high = Math.floor(seed / 0x1_0000_0000) >>> 0;
+    this.#state = Uint32Array.of(
+      mix32(low ^ 0x9e37_79b9),
+      mix32(high ^ 0x243f_6a88),
+      mix32(low + 0xb7e1_5162),
+      mix32(high + 0x85eb_ca6b) | 1,
+    );
     for (let warmUp = 0; warmUp < 16; warmUp++) this.next();
   }
 

@@ -24,6 +24,16 @@ describe('samplers', () => {
     expect(draws(1, { kind: 'none' }, 200, 5)).not.toEqual(draws(1, { kind: 'none' }, 200, 6));
   });
 
+  it('every seed has its own stream: 0 and 1, negative ones, and seeds beyond 32 bits', () => {
+    const seeds = [0, 1, -1, 2 ** 32, 2 ** 32 + 1, -(2 ** 40), Number.MAX_SAFE_INTEGER];
+    const streams = seeds.map((seed) => {
+      const random = new SeededRandom(seed);
+      return Array.from({ length: 8 }, () => random.next()).join();
+    });
+    expect(new Set(streams).size).toBe(seeds.length);
+    expect(() => new SeededRandom(0.5)).toThrow(/seed 0.5 must be a whole number/);
+  });
+
   it('multinomial follows the tempered softmax', () => {
     const samples = draws(1, { kind: 'none' }, 20_000);
     const probs = softmax(logits, 1);
