@@ -1,7 +1,7 @@
 import type * as Runtime from 'inferlib:environment/runtime';
 import { createHost } from '@inferlib/host-shim';
 import { describe, expect, it } from 'vitest';
-import { loadModule } from './helpers/components.ts';
+import { loadModule } from './helpers/builds.ts';
 
 describe.each(['component', 'node'] as const)('environment (%s)', (build) => {
   it('forwards every function to inferlet:core/runtime of its own instance', async () => {

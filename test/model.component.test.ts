@@ -2,7 +2,7 @@ import type * as Common from 'inferlet:core/common';
 import type * as Models from 'inferlib:model/models';
 import { builtinModel, createHost, type ModelSpec } from '@inferlib/host-shim';
 import { describe, expect, it, vi } from 'vitest';
-import { loadModule } from './helpers/components.ts';
+import { loadModule } from './helpers/builds.ts';
 
 const second: ModelSpec = {
   ...builtinModel,

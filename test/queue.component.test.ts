@@ -15,7 +15,7 @@ import {
   sampleToken,
 } from '@inferlib/host-shim';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModule } from './helpers/components.ts';
+import { loadModule } from './helpers/builds.ts';
 
 const vocabSize = 48;
 const oracle = referenceModel(vocabSize, 0);

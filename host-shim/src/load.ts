@@ -29,9 +29,14 @@ export const defaultCacheDir = (): string =>
 const entryFile = 'component.js';
 
 /**
- * Fixes applied to jco 1.24.6's output, each where the code it fixes is generated (and an error if that code
- * is there but looks different, so that a jco upgrade cannot silently drop a fix). Part of the cache key.
+ * Fixes applied to jco's output, each where the code it fixes is generated: a component without that code
+ * (no exported resources, no cross-component calls) needs none. They were written against one jco release;
+ * with another one installed, loading fails until they are reviewed, and where the code is there but looks
+ * different, loading fails too, so a jco upgrade can never silently drop a fix. Their content is part of the
+ * cache key. Each waits for an upstream fix (docs/decisions.md, "jco defects").
  */
+const fixesWrittenFor = 'jco 1.24.6';
+
 interface OutputFix {
   readonly name: string;
   /** Present when the output contains the code the fix is for. */
@@ -83,16 +88,22 @@ const outputFixes: readonly OutputFix[] = [
   },
 ];
 
-const outputFixesVersion = outputFixes.map((fix) => fix.name).join('+');
+/** The fixes' own text, for the cache key: editing a fix transpiles again. */
+const outputFixesDigest = createHash('sha256').update(JSON.stringify(outputFixes)).digest('hex');
 
-function fixOutput(js: string): string {
+function fixOutput(js: string, transpiler: string): string {
+  if (transpiler !== fixesWrittenFor) {
+    throw new Error(
+      `loadComponent: the output fixes in host-shim/src/load.ts were written for ${fixesWrittenFor}, but ${transpiler} is installed; review each fix against its output`,
+    );
+  }
   let fixed = js;
   for (const fix of outputFixes) {
     if (!fixed.includes(fix.marker)) continue;
     for (const [from, to] of fix.replacements) {
       if (!fixed.includes(from)) {
         throw new Error(
-          `loadComponent: jco's output no longer contains what fix ${fix.name} replaces; review outputFixes in load.ts`,
+          `loadComponent: ${transpiler}'s output has the code fix ${fix.name} is for, but not what it replaces; review outputFixes in host-shim/src/load.ts`,
         );
       }
       fixed = fixed.replaceAll(from, to);
@@ -139,9 +150,10 @@ export async function loadComponent(
   } = {},
 ): Promise<LoadedComponent> {
   const bytes = typeof wasm === 'string' ? await readFile(wasm) : wasm;
+  const transpiler = await transpilerVersion();
   const hash = createHash('sha256')
-    .update(await transpilerVersion())
-    .update(outputFixesVersion)
+    .update(transpiler)
+    .update(outputFixesDigest)
     .update(bytes)
     .digest('hex')
     .slice(0, 32);
@@ -162,7 +174,7 @@ export async function loadComponent(
       await mkdir(join(partial, name, '..'), { recursive: true });
       await writeFile(
         join(partial, name),
-        name === entryFile ? fixOutput(new TextDecoder().decode(contents)) : contents,
+        name === entryFile ? fixOutput(new TextDecoder().decode(contents), transpiler) : contents,
       );
     }
     try {

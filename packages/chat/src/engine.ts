@@ -75,6 +75,24 @@ interface InterpreterInternals {
 
 const base = Interpreter.prototype as unknown as InterpreterInternals;
 
+/** The @huggingface/jinja release whose internals this module overrides (a test pins the installed one). */
+export const jinjaInternalsVersion = '0.5.11';
+const internals: readonly (keyof InterpreterInternals)[] = [
+  'evaluate',
+  'applyFilter',
+  'evaluateMemberExpression',
+  'evaluateBinaryExpression',
+  'evaluateBlock',
+  'evaluateArguments',
+];
+for (const name of internals) {
+  if (typeof base[name] !== 'function') {
+    throw new Error(
+      `@huggingface/jinja's Interpreter has no ${name} any more: packages/chat/src/engine.ts overrides it (written for ${jinjaInternalsVersion}); review the overrides`,
+    );
+  }
+}
+
 /** The package does not export its value classes; values of each kind give their classes. */
 const valueClasses = (() => {
   const classOf = <T>(sample: unknown) => {

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { CompiledTemplate } from '../src/engine.ts';
+import { CompiledTemplate, jinjaInternalsVersion } from '../src/engine.ts';
 import { ChatFormatter } from '../src/index.ts';
 import { parseJson } from '../src/parse-json.ts';
 import { loadConformance } from './conformance.ts';
@@ -135,5 +137,13 @@ describe.skipIf(conformance === undefined)('conformance of Pie chat templates, i
         else expect(render, `${template.name}/${conversation.id}`).toThrow();
       }
     }
+  });
+});
+
+describe('the @huggingface/jinja internals the engine overrides', () => {
+  it('are those of the installed release (upgrading it means reviewing engine.ts)', () => {
+    const entry = createRequire(import.meta.url).resolve('@huggingface/jinja');
+    const manifest = JSON.parse(readFileSync(entry.replace(/dist\/index\.c?js$/, 'package.json'), 'utf8'));
+    expect(manifest.version).toBe(jinjaInternalsVersion);
   });
 });
