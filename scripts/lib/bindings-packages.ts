@@ -1,4 +1,11 @@
-/** The bindings packages under `packages/`, and what each one carries. */
+/**
+ * The bindings packages under `packages/`: each one's `package.json` says what it carries
+ * (`inferlib.bindings`), the one place that is written.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './paths.ts';
+
 export interface BindingsPackage {
   /** Folder under `packages/`. */
   readonly folder: string;
@@ -8,37 +15,19 @@ export interface BindingsPackage {
   readonly interfaces: readonly string[];
 }
 
-export const bindingsPackages: readonly BindingsPackage[] = [
-  {
-    folder: 'inferlet-bindings',
-    witPackages: ['inferlet:core', 'inferlet:adapter', 'inferlet:zo'],
-    interfaces: [
-      'wasi:io/error@0.2.4',
-      'wasi:io/poll@0.2.4',
-      'wasi:io/streams@0.2.4',
-      'inferlet:core/common',
-      'inferlet:core/runtime',
-      'inferlet:core/forward',
-      'inferlet:core/tokenize',
-      'inferlet:core/kvs',
-      'inferlet:core/message',
-      'inferlet:adapter/common',
-      'inferlet:zo/evolve',
-    ],
-  },
-  { folder: 'run-bindings', witPackages: ['inferlib:run'], interfaces: ['inferlet:core/run'] },
-  { folder: 'brle-bindings', witPackages: ['inferlib:brle'], interfaces: ['inferlib:brle/encoding'] },
-  { folder: 'chat-bindings', witPackages: ['inferlib:chat'], interfaces: ['inferlib:chat/formatter'] },
-  {
-    folder: 'environment-bindings',
-    witPackages: ['inferlib:environment'],
-    interfaces: ['inferlib:environment/runtime'],
-  },
-  { folder: 'model-bindings', witPackages: ['inferlib:model'], interfaces: ['inferlib:model/models'] },
-  { folder: 'queue-bindings', witPackages: ['inferlib:queue'], interfaces: ['inferlib:queue/queues'] },
-  {
-    folder: 'context-bindings',
-    witPackages: ['inferlib:context'],
-    interfaces: ['inferlib:context/inference'],
-  },
-];
+function readBindingsPackages(): BindingsPackage[] {
+  const packagesDir = join(repoRoot, 'packages');
+  return readdirSync(packagesDir)
+    .filter((folder) => folder.endsWith('-bindings'))
+    .sort()
+    .map((folder) => {
+      const manifest = JSON.parse(readFileSync(join(packagesDir, folder, 'package.json'), 'utf8')) as {
+        inferlib?: { bindings?: Omit<BindingsPackage, 'folder'> };
+      };
+      const bindings = manifest.inferlib?.bindings;
+      if (bindings === undefined) throw new Error(`packages/${folder}/package.json has no inferlib.bindings`);
+      return { folder, witPackages: bindings.witPackages, interfaces: bindings.interfaces };
+    });
+}
+
+export const bindingsPackages: readonly BindingsPackage[] = readBindingsPackages();

@@ -1,7 +1,7 @@
 /** The shared conformance data of Pie's chat templates, when `../shared` is present. */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '../../../scripts/lib/paths.ts';
 import type { CaseMessage } from './conversation.ts';
 
 export interface ConformanceCase {
@@ -19,16 +19,7 @@ export interface Conformance {
 }
 
 /** `shared/` lies beside the repository's folder. */
-export const conformanceDir = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  '..',
-  'shared',
-  'conformance',
-  'chat',
-);
+export const conformanceDir = join(repoRoot, '..', 'shared', 'conformance', 'chat');
 
 export function loadConformance(): Conformance | undefined {
   if (!existsSync(join(conformanceDir, 'templates.json'))) return undefined;
