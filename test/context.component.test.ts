@@ -170,6 +170,19 @@ describe.each(builds)('context, driven by the context-client inferlet on the hos
     }
   });
 
+  it('an empty eos sequence is refused, naming it', async () => {
+    const outcome = await runInferlet(client, createHost().createInstance({ args: ['bad-stops'] }));
+    if (build === 'composed') expect(outcome).toMatchObject({ ok: false, trapped: true });
+    else {
+      expect(outcome).toEqual({
+        ok: false,
+        trapped: false,
+        error:
+          'inferlib:context/inference.context.generate: eos-sequences[1] is empty, so it would never stop',
+      });
+    }
+  });
+
   it('generate with nothing filled fails', async () => {
     const outcome = await runInferlet(client, createHost().createInstance({ args: ['empty'] }));
     if (build === 'composed') {

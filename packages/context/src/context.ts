@@ -30,6 +30,18 @@ function requestToken(pass: ForwardPass, index: number, sampler: SamplerConfig):
   }
 }
 
+const isU32 = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff;
+
+/** A stop config a caller in the same engine could get wrong where the WIT would not let it. */
+function checkStopConfig({ maxTokens, eosSequences }: StopConfig): void {
+  const call = `${iface}.context.generate`;
+  if (!isU32(maxTokens)) throw new Error(`${call}: max-tokens ${maxTokens} is not a count (a u32)`);
+  eosSequences.forEach((sequence, index) => {
+    if (sequence.length === 0)
+      throw new Error(`${call}: eos-sequences[${index}] is empty, so it would never stop`);
+  });
+}
+
 const endsWith = (tokens: readonly number[], suffix: Uint32Array): boolean =>
   suffix.length > 0 &&
   suffix.length <= tokens.length &&
@@ -91,6 +103,7 @@ export class Context {
   }
 
   generate(sampler: SamplerConfig, stopConfig: StopConfig): string {
+    checkStopConfig(stopConfig);
     const generated: number[] = [];
     if (stopConfig.maxTokens === 0) return '';
     if (this.#pending.length === 0) {
