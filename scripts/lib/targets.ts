@@ -2,11 +2,21 @@
  * Build targets: every workspace package whose package.json has an `inferlib.component` entry is
  * bundled from `src/component.ts` and componentized against its world.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import type { ComponentizeFeature } from './componentize.ts';
-import { repoRoot } from './paths.ts';
-import { readWitPackage, readWitTree, unversioned, type WitPackage, WitRegistry } from './wit.ts';
+import { componentEmbed, componentNew, componentWit } from '@bytecodealliance/jco';
+import { allowWitFileAccess, type ComponentizeFeature } from './componentize.ts';
+import { cacheRoot, repoRoot } from './paths.ts';
+import {
+  readWitPackage,
+  readWitTree,
+  stageWit,
+  unversioned,
+  type WitPackage,
+  WitRegistry,
+  witFingerprint,
+} from './wit.ts';
 
 interface ComponentManifest {
   /** The world the component targets, in the package at `wit`. */
@@ -69,19 +79,39 @@ async function targetRegistry(dir: string, pkg: PackageJson, own: WitPackage): P
   return new WitRegistry(packages);
 }
 
-/** The interfaces a world names in its own `import` and `export` lines (not through `include`), qualified. */
-function worldItems(wit: WitPackage, world: string): BuildTarget['world'] {
-  const qualify = (name: string) => (name.includes(':') ? name : `${unversioned(wit.name)}/${name}`);
-  for (const text of wit.files.values()) {
-    const body = new RegExp(`world\\s+${world}\\s*\\{([^}]*)\\}`).exec(text)?.[1];
-    if (body === undefined) continue;
-    const items = (kind: string) =>
-      [...body.matchAll(new RegExp(`^\\s*${kind}\\s+([a-z][a-z0-9:/-]*)\\s*;`, 'gm'))].map((match) =>
-        qualify(match[1] ?? ''),
-      );
-    return { imports: items('import'), exports: items('export') };
+/**
+ * The interfaces a world imports and exports, as wasm-tools resolves it (includes followed, interfaces a
+ * `use` pulls in counted): jco embeds the world in a stand-in module, makes a component of it and prints its
+ * WIT. Cached by the WIT's content, since it takes a second.
+ */
+async function worldItems(
+  registry: WitRegistry,
+  wit: WitPackage,
+  world: string,
+): Promise<BuildTarget['world']> {
+  const fingerprint = createHash('sha256').update(world).update(witFingerprint(registry, wit)).digest('hex');
+  const cached = join(cacheRoot, 'worlds', `${fingerprint.slice(0, 32)}.json`);
+  try {
+    return JSON.parse(await readFile(cached, 'utf8')) as BuildTarget['world'];
+  } catch {
+    // Not resolved yet.
   }
-  throw new Error(`${wit.dir}: no world ${world}`);
+  const staged = join(cacheRoot, 'worlds', `${fingerprint.slice(0, 32)}-wit`);
+  await stageWit(registry, wit, staged);
+  allowWitFileAccess();
+  const embedded = await componentEmbed({ dummy: true, witPath: staged, world } as Parameters<
+    typeof componentEmbed
+  >[0]);
+  const printed: string = await componentWit(await componentNew(embedded, []));
+  await rm(staged, { recursive: true, force: true });
+  const items = (kind: 'import' | 'export') =>
+    [...printed.matchAll(new RegExp(`^\\s*${kind}\\s+([a-z][a-z0-9:/.@-]*)\\s*;`, 'gm'))].map((match) =>
+      unversioned(match[1] ?? ''),
+    );
+  const resolved = { imports: items('import'), exports: items('export') };
+  await mkdir(join(cached, '..'), { recursive: true });
+  await writeFile(cached, JSON.stringify(resolved));
+  return resolved;
 }
 
 /** The built artifacts of the component in package folder `dir`: the one fact of where they are. */
@@ -100,16 +130,17 @@ export async function loadTarget(dir: string, kind: BuildTarget['kind']): Promis
   if (manifest === undefined) return undefined;
   const name = basename(dir);
   const wit = await readWitPackage(resolve(dir, manifest.wit));
+  const registry = await targetRegistry(dir, pkg, wit);
   return {
     name,
     kind,
-    world: worldItems(wit, manifest.world),
+    world: await worldItems(registry, wit, manifest.world),
     dir,
     manifest,
     entry: join(dir, 'src', 'component.ts'),
     ...artifactPaths(dir),
     wit,
-    registry: await targetRegistry(dir, pkg, wit),
+    registry,
   };
 }
 
