@@ -145,7 +145,6 @@ export function createForward(host: HostState, instance: InstanceState, common: 
         `${call}: this pass asks for output right after a pass on model ${served.name} that asked for none (${unconfirmed}) and may not have completed; Pie's batcher would hand this pass that pass's empty response. Ask every pass for an output (one token will do).`,
       );
     }
-    const firstPosition = plan.inputs[0]?.position ?? 0;
     const pageSize = served.kvPageSize;
     const { pages: pointers, lastPageLength } = plan.kvCache;
     const pages: KvPage[] = pointers.map((pointer) =>
@@ -279,7 +278,8 @@ export function createForward(host: HostState, instance: InstanceState, common: 
     const readyAt = Math.max(performance.now(), plan.queue.busyUntil) + host.forwardLatencyMs;
     plan.queue.busyUntil = readyAt;
     if (!asksForOutput) {
-      instance.unconfirmedPasses.set(served.name, `${count} input(s) at position ${firstPosition}`);
+      const from = plan.inputs[0]?.position ?? 0;
+      instance.unconfirmedPasses.set(served.name, `${count} input(s) at position ${from}`);
       return undefined;
     }
     instance.unconfirmedPasses.delete(served.name);

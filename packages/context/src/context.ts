@@ -42,8 +42,8 @@ function checkStopConfig({ maxTokens, eosSequences }: StopConfig): void {
   });
 }
 
+/** Whether `tokens` end with `suffix` (never empty: `checkStopConfig` refuses that). */
 const endsWith = (tokens: readonly number[], suffix: Uint32Array): boolean =>
-  suffix.length > 0 &&
   suffix.length <= tokens.length &&
   suffix.every((token, index) => tokens[tokens.length - suffix.length + index] === token);
 

@@ -29,7 +29,7 @@ function waitFor(pollable: Pollable): void {
 
 export class ForwardPass {
   readonly #pass: forward.ForwardPass;
-  /** Whether tokens, distributions were asked for at some input: only then does Pie answer the pass. */
+  /** Whether tokens, or distributions, were asked for at some input: only then does Pie answer the pass. */
   #asksForTokens = false;
   #asksForDistributions = false;
 
