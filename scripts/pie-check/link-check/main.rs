@@ -7,8 +7,8 @@ use std::time::Instant;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
 
-use pie::api;
-use pie::instance::InstanceState;
+use pie_runtime::api;
+use pie_runtime::instance::InstanceState;
 
 async fn check(engine: &Engine, linker: &Linker<InstanceState>, path: &str) -> anyhow::Result<String> {
     let start = Instant::now();
