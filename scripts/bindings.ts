@@ -1,7 +1,8 @@
 /**
  * Generates the `generated/` folder of every bindings package from `wit/`: guest types from
- * `jco guest-types` and the WIT a consumer's world needs. With `--check`, fails instead of writing when
- * anything would change.
+ * `jco guest-types`, and the WIT of its own packages that a consumer's world needs (the WIT it depends on
+ * comes from the bindings packages it depends on). With `--check`, fails instead of writing when anything
+ * would change.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -81,15 +82,21 @@ function generatedFiles(
     references.push(`/// <reference path="./types/${name}" />`);
   }
   files.set('index.d.ts', `${header}${references.join('\n')}\nexport {};\n`);
-  const roots = pkg.witPackages.map((name) => registry.get(name));
-  const witPackages = new Map<string, WitPackage>();
-  for (const root of roots) {
-    for (const wit of [root, ...registry.transitiveDependencies(root)]) witPackages.set(wit.name, wit);
-  }
-  for (const wit of witPackages.values()) {
-    for (const [file, text] of wit.files) files.set(`wit/${depsFolderName(wit.name)}/${file}`, text);
+  for (const wit of pkg.witPackages.map((name) => registry.get(name))) {
+    for (const [file, text] of consumerFiles(wit)) files.set(`wit/${depsFolderName(wit.name)}/${file}`, text);
   }
   return files;
+}
+
+/**
+ * What a consumer needs of a WIT package: its interfaces, whose dependencies come from the bindings
+ * packages this one depends on. A package's `world.wit` holds the worlds its own component is built
+ * against (from `wit/`), so it is left out, unless the worlds are all the package has (`inferlib:run`).
+ */
+function consumerFiles(wit: WitPackage): [string, string][] {
+  const files = [...wit.files];
+  const interfaces = files.filter(([file]) => file !== 'world.wit');
+  return interfaces.length === 0 ? files : interfaces;
 }
 
 async function listFiles(dir: string): Promise<string[]> {

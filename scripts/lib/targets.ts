@@ -3,7 +3,7 @@
  * bundled from `src/component.ts` and componentized against its world.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { componentEmbed, componentNew, componentWit } from '@bytecodealliance/jco';
 import { allowWitFileAccess, type ComponentizeFeature } from './componentize.ts';
@@ -66,16 +66,25 @@ async function readPackageJson(dir: string): Promise<PackageJson> {
 
 /**
  * The WIT a target's world resolves against: its own package, plus the `generated/wit` of each bindings
- * package it depends on — the same files an outside consumer gets, never `wit/` directly.
+ * package it depends on, directly or through other bindings packages — the same files an outside consumer
+ * gets, never `wit/` directly.
  */
 async function targetRegistry(dir: string, pkg: PackageJson, own: WitPackage): Promise<WitRegistry> {
-  const bindings = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) =>
-    /^@inferlib\/.*-bindings$/.test(name),
-  );
   const packages = [own];
-  for (const name of bindings) {
-    packages.push(...(await readWitTree(join(dir, 'node_modules', name, 'generated', 'wit'))));
-  }
+  const seen = new Set<string>();
+  const visit = async (from: string, manifest: PackageJson) => {
+    const bindings = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((name) =>
+      /^@inferlib\/.*-bindings$/.test(name),
+    );
+    for (const name of bindings) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const bindingsDir = await realpath(join(from, 'node_modules', name));
+      packages.push(...(await readWitTree(join(bindingsDir, 'generated', 'wit'))));
+      await visit(bindingsDir, await readPackageJson(bindingsDir));
+    }
+  };
+  await visit(dir, pkg);
   return new WitRegistry(packages);
 }
 
