@@ -5,6 +5,8 @@ export default defineConfig({
   // The library's `inferlib:*` imports run its sources in Node, bound to a host-shim instance.
   plugins: [linkForVitest()],
   test: {
+    // Test files are CPU-bound (transpiling, interpreted components): one per core.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,

@@ -1,0 +1,212 @@
+/**
+ * The context scenarios of the context-client fixture, checked against the host-shim's reference model; each
+ * build of the same sources runs them from its own test file, so that they run in parallel.
+ */
+import {
+  builtinModel,
+  type Cutoff,
+  createHost,
+  type Host,
+  type LanguageModel,
+  type LoadedComponent,
+  type ModelSpec,
+  qwen3Tokenizer,
+  referenceModel,
+  runInferlet,
+  SeededRandom,
+  sampleToken,
+  type Tokenizer,
+} from '@inferlib/host-shim';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadApp } from './builds.ts';
+import type { AppBuild } from './components.ts';
+
+let tokenizer: Tokenizer;
+let oracle: LanguageModel;
+
+/** Each token from `from` on must be what the reference model predicts from all before it, sampled as asked. */
+function expectReference(
+  tokens: readonly number[],
+  from: number,
+  temperature: number,
+  cutoff: Cutoff,
+  seed = 0,
+) {
+  const random = new SeededRandom(seed);
+  const entries = tokens.map((token, position) => ({ token, position }));
+  for (let position = from; position < tokens.length; position++) {
+    const input = entries[position - 1];
+    if (input === undefined) throw new Error('no input');
+    const logits = oracle.logits({ input, visible: entries.slice(0, position), adapter: undefined });
+    expect(tokens[position], `token ${position}`).toBe(sampleToken(logits, temperature, cutoff, random));
+  }
+}
+
+const chatml = (role: string, content: string) => `<|im_start|>${role}\n${content}<|im_end|>\n`;
+
+/** Every scenario on `build`; each must equal the reference, so the builds agree token for token. */
+export function describeContextScenarios(build: AppBuild): void {
+  describe(`context, driven by the context-client inferlet on the host-shim (${build})`, () => {
+    beforeAll(() => {
+      tokenizer = qwen3Tokenizer();
+      oracle = referenceModel(tokenizer.vocabSize, tokenizer.encode('<|im_end|>')[0] ?? 0);
+    });
+    let client: LoadedComponent;
+    beforeAll(async () => {
+      client = await loadApp('test/fixtures', 'context-client', build);
+    });
+
+    /** Runs a scenario of the context-client fixture; its return value, and the host to inspect after. */
+    async function scenario(
+      args: string[],
+      spec: Partial<ModelSpec> = {},
+      seed = 0,
+    ): Promise<{ value: string; host: Host }> {
+      const host = createHost({ models: [{ ...builtinModel, ...spec }], seed });
+      const instance = host.createInstance({ args });
+      const outcome = await runInferlet(client, instance);
+      if (!outcome.ok) throw new Error(outcome.error);
+      return { value: outcome.returnValue ?? '', host };
+    }
+
+    it('generates greedily what the one-shot reference predicts, for page sizes 1, 3 and 16, across turns', async () => {
+      const prompt = 'Pages of many sizes hold this prompt, which crosses several page boundaries.';
+      for (const kvPageSize of [1, 3, 16]) {
+        const { value } = await scenario(['turns', prompt], { kvPageSize });
+        const { first, second, tokens, text } = JSON.parse(value) as {
+          first: string;
+          second: string;
+          tokens: number[];
+          text: string;
+        };
+        expect(first, `page size ${kvPageSize}`).toBe(`${prompt}<|im_end|>`);
+        expect(second.endsWith('<|im_end|>')).toBe(true);
+        expect(text).toBe(tokenizer.decode(tokens));
+        const firstPrompt = tokenizer.encode(
+          `${chatml('system', 'You copy.')}${chatml('user', prompt)}<|im_start|>assistant\n`,
+        );
+        expect(tokens.slice(0, firstPrompt.length)).toEqual(firstPrompt);
+        // Generated: from the first prompt to the end of the first turn, and after the second prompt.
+        const endOfFirstTurn =
+          tokens.indexOf(tokenizer.encode('<|im_end|>')[0] ?? -1, firstPrompt.length) + 1;
+        const secondPrompt = tokenizer.encode(`${chatml('user', 'A second turn.')}<|im_start|>assistant\n`);
+        const secondStart = endOfFirstTurn + secondPrompt.length;
+        expect(tokens.slice(endOfFirstTurn, secondStart)).toEqual(secondPrompt);
+        expectReference(tokens.slice(0, endOfFirstTurn), firstPrompt.length, 0, { kind: 'none' });
+        expectReference(tokens, secondStart, 0, { kind: 'none' });
+      }
+    });
+
+    it('samples as the host samples the reference logits, with every sampler, for page sizes 1, 3 and 16', async () => {
+      const cases: [string[], number, Cutoff][] = [
+        [['multinomial', '1.5'], 1.5, { kind: 'none' }],
+        [['top-p', '1.2', '0.9'], 1.2, { kind: 'top-p', p: 0.9 }],
+        [['top-k', '1.2', '5'], 1.2, { kind: 'top-k', k: 5 }],
+        [['min-p', '1.2', '0.01'], 1.2, { kind: 'min-p', p: 0.01 }],
+        [['top-k-top-p', '1.2', '8', '0.95'], 1.2, { kind: 'top-k-top-p', k: 8, p: 0.95 }],
+      ];
+      const prompt = tokenizer.encode('one two three one two');
+      for (const kvPageSize of [1, 3, 16]) {
+        for (const [sampler, temperature, cutoff] of cases) {
+          const { value } = await scenario(['sample', ...sampler], { kvPageSize }, 7);
+          const { tokens } = JSON.parse(value) as { tokens: number[] };
+          expect(tokens.length, `${sampler[0]}, page size ${kvPageSize}`).toBe(prompt.length + 6);
+          expectReference(tokens, prompt.length, temperature, cutoff, 7);
+        }
+      }
+    });
+
+    it('stops on max tokens and on any EOS sequence; pending tokens are not processed tokens', async () => {
+      const { value } = await scenario(['stops'], { kvPageSize: 5 });
+      const result = JSON.parse(value) as Record<string, unknown>;
+      const prompt = tokenizer.encode(`${chatml('user', 'alpha beta gamma delta')}<|im_start|>assistant\n`);
+      expect(result.beforeFlush).toEqual({ tokens: [], text: '' });
+      expect(result.none).toBe('');
+      expect(result.two).toBe('alpha beta');
+      expect(result.afterTwo).toBe(prompt.length + 1);
+      expect(result.stopped).toBe(' gamma');
+      expect(result.rest).toBe(' delta<|im_end|>');
+      expect(result.text).toBe(tokenizer.decode(result.tokens as number[]));
+      expect(result.text).toBe(
+        `${chatml('user', 'alpha beta gamma delta')}<|im_start|>assistant\nalpha beta gamma delta`,
+      );
+    });
+
+    it('renders fills with the model template, begin_of_sequence only on the first fill', async () => {
+      const promptTemplate =
+        '{% if begin_of_sequence %}[BOS]{% endif %}{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<gen>{% endif %}';
+      const { value } = await scenario(['fills'], { promptTemplate });
+      expect(value).toBe('[BOS]<system>s<user>u<gen> raw <assistant>a');
+    });
+
+    it('any mix of fills, flushes and generates gives the same tokens; no pass goes unanswered', async () => {
+      // The host-shim refuses a pass asking for output right after one that asked for none, as Pie's
+      // batcher would give it that pass's empty response: each sequence below would fail that way.
+      const sequences = [
+        ['user:Echo me.', 'generate', 'user:Again.', 'generate'],
+        ['user:Echo me.', 'flush', 'generate', 'user:Again.', 'flush', 'generate'],
+        [
+          'fill:<|im_start|>user\nEcho',
+          'flush',
+          'fill: me.<|im_end|>\n<|im_start|>assistant\n',
+          'flush',
+          'flush',
+          'generate',
+          'user:Again.',
+          'generate',
+        ],
+        ['user:Echo me.', 'flush', 'flush', 'generate', 'flush', 'user:Again.', 'flush', 'generate'],
+      ];
+      for (const kvPageSize of [2, 16]) {
+        const outcomes = [];
+        for (const steps of sequences) {
+          outcomes.push(JSON.parse((await scenario(['steps', ...steps], { kvPageSize })).value));
+        }
+        expect(outcomes[0].generated[0]).toBe('Echo me.<|im_end|>');
+        expect(outcomes[0].generated[1]).toMatch(/<\|im_end\|>$/);
+        for (const [index, outcome] of outcomes.entries())
+          expect(outcome, sequences[index]?.join(' ')).toEqual(outcomes[0]);
+        const tokens = outcomes[0].tokens as number[];
+        const firstPrompt = tokenizer.encode(`${chatml('user', 'Echo me.')}<|im_start|>assistant\n`).length;
+        expectReference(tokens.slice(0, firstPrompt + 4), firstPrompt, 0, { kind: 'none' });
+      }
+    });
+
+    it('an empty eos sequence is refused, naming it', async () => {
+      const outcome = await runInferlet(client, createHost().createInstance({ args: ['bad-stops'] }));
+      if (build === 'composed') expect(outcome).toMatchObject({ ok: false, trapped: true });
+      else {
+        expect(outcome).toEqual({
+          ok: false,
+          trapped: false,
+          error:
+            'inferlib:context/inference.context.generate: eos-sequences[1] is empty, so it would never stop',
+        });
+      }
+    });
+
+    it('generate with nothing filled fails', async () => {
+      const outcome = await runInferlet(client, createHost().createInstance({ args: ['empty'] }));
+      if (build === 'composed') {
+        // The context component traps (its message goes to stderr).
+        expect(outcome).toMatchObject({ ok: false, trapped: true });
+      } else {
+        // In one engine the app's `main` catches the library's error: its message is the outcome.
+        expect(outcome).toEqual({
+          ok: false,
+          trapped: false,
+          error: 'inferlib:context/inference.context.generate: the context is empty; fill it first',
+        });
+      }
+    });
+
+    it('frees every page when contexts are dropped: 1,000 of them (300 in a component) leave none', async () => {
+      // Interpreted inside a component, a context costs ~40 ms here: 300 keep the test quick.
+      const count = build === 'node' ? '1000' : '300';
+      const host = createHost({ models: [{ ...builtinModel, kvPageSize: 2 }] });
+      const instance = host.createInstance({ args: ['churn', count] });
+      expect(await runInferlet(client, instance)).toEqual({ ok: true, returnValue: count });
+      expect(instance.stats()).toEqual({ kvPages: 0, embeddings: 0, adapters: 0 });
+    });
+  });
+}
