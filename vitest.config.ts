@@ -12,6 +12,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // Loading Qwen 3's 151,669-token vocabulary takes seconds on a busy machine.
+          testTimeout: 30_000,
           include: [
             'packages/*/test/**/*.test.ts',
             'host-shim/test/**/*.test.ts',
