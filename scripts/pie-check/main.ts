@@ -177,6 +177,9 @@ wasmtime-wasi-http = "40.0.0"
 tokio = { version = "1", features = ["full"] }
 uuid = { version = "1", features = ["v4"] }
 anyhow = "1"
+# A pyo3 feature the wheel build lacks gives Pie's crate a build of its own here: maturin builds it as a
+# cdylib, and sharing one build would make each of the two steps recompile it on every run.
+pyo3 = { version = "0.23", features = ["anyhow"] }
 
 [workspace]
 `;
@@ -226,7 +229,7 @@ async function main(): Promise<number> {
     await run(python, ['-m', 'pip', 'install', '--quiet', '--upgrade', 'pip', 'maturin>=1.7,<2.0']);
   });
 
-  await step('build the engine wheel (maturin, release, opt-level 1; ~20 min the first time)', async () => {
+  await step('build the engine wheel (maturin, release, opt-level 1; ~30 min the first time)', async () => {
     rmSync(wheels, { recursive: true, force: true });
     const auditwheel = onPath('patchelf') ? [] : ['--auditwheel', 'skip'];
     await run(
