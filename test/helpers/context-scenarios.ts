@@ -172,32 +172,28 @@ export function describeContextScenarios(build: AppBuild): void {
       }
     });
 
-    it('an empty eos sequence is refused, naming it', async () => {
-      const outcome = await runInferlet(client, createHost().createInstance({ args: ['bad-stops'] }));
+    /**
+     * A scenario the context refuses with `message`. In one engine the app's `main` catches the library's
+     * error, so the message is the outcome; composed, the context component traps (its message goes to stderr).
+     */
+    async function expectRefused(scenarioName: string, message: string): Promise<void> {
+      const outcome = await runInferlet(client, createHost().createInstance({ args: [scenarioName] }));
       if (build === 'composed') expect(outcome).toMatchObject({ ok: false, trapped: true });
-      else {
-        expect(outcome).toEqual({
-          ok: false,
-          trapped: false,
-          error:
-            'inferlib:context/inference.context.generate: eos-sequences[1] is empty, so it would never stop',
-        });
-      }
+      else expect(outcome).toEqual({ ok: false, trapped: false, error: message });
+    }
+
+    it('an empty eos sequence is refused, naming it', async () => {
+      await expectRefused(
+        'bad-stops',
+        'inferlib:context/inference.context.generate: eos-sequences[1] is empty, so it would never stop',
+      );
     });
 
     it('generate with nothing filled fails', async () => {
-      const outcome = await runInferlet(client, createHost().createInstance({ args: ['empty'] }));
-      if (build === 'composed') {
-        // The context component traps (its message goes to stderr).
-        expect(outcome).toMatchObject({ ok: false, trapped: true });
-      } else {
-        // In one engine the app's `main` catches the library's error: its message is the outcome.
-        expect(outcome).toEqual({
-          ok: false,
-          trapped: false,
-          error: 'inferlib:context/inference.context.generate: the context is empty; fill it first',
-        });
-      }
+      await expectRefused(
+        'empty',
+        'inferlib:context/inference.context.generate: the context is empty; fill it first',
+      );
     });
 
     it('frees every page when contexts are dropped: 1,000 of them (300 in a component) leave none', async () => {
