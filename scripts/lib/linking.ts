@@ -17,13 +17,13 @@ const hostImport = /^(inferlet|wasi):/;
 const moduleDir = (name: string): string => join(repoRoot, 'packages', name);
 
 /** The source an `inferlib:*` import resolves to, or `undefined` for any other specifier. */
-export function librarySource(specifier: string): string | undefined {
+function librarySource(specifier: string): string | undefined {
   const name = libraryImport.exec(specifier)?.[1];
   return name === undefined ? undefined : join(moduleDir(name), 'src', 'index.ts');
 }
 
 /** The library module (`queue`) whose sources hold `file`, if any. */
-export function moduleOfFile(file: string): string | undefined {
+function moduleOfFile(file: string): string | undefined {
   const prefix = join(repoRoot, 'packages') + sep;
   if (!file.startsWith(prefix)) return undefined;
   const name = file.slice(prefix.length).split(sep)[0];
@@ -66,7 +66,7 @@ export function bindHost(imports: Readonly<Record<string, object>>): void {
 }
 
 /** A module with the exports `names` of host interface `iface`, taken from the bound import object. */
-export function boundHostModule(iface: string, names: readonly string[]): string {
+function boundHostModule(iface: string, names: readonly string[]): string {
   return [
     `const imports = globalThis.${boundGlobal}?.[${JSON.stringify(iface)}];`,
     `if (imports === undefined) throw new Error(${JSON.stringify(`${iface}: no host is bound (bindHost)`)});`,
@@ -78,7 +78,7 @@ export function boundHostModule(iface: string, names: readonly string[]): string
  * A module standing in for host interface `iface` in a single-engine app that cannot reach the calls that
  * use it (see `onBehalfOfApp` in targets.ts): each export throws, naming the call and why.
  */
-export function absentHostModule(iface: string, names: readonly string[]): string {
+function absentHostModule(iface: string, names: readonly string[]): string {
   return names
     .map(
       (name) =>
@@ -89,7 +89,7 @@ export function absentHostModule(iface: string, names: readonly string[]): strin
     .join('\n');
 }
 
-export interface LinkOptions {
+interface LinkOptions {
   /** `external`: host imports stay imports (a component); `bound`: they are read from `bindHost`'s object. */
   readonly host: 'external' | 'bound';
   /**
