@@ -35,8 +35,9 @@ for (let index = 0; index < rest.length; index++) {
   }
 }
 
-const tsx = (script: string, args: string[]) =>
-  execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts', script), ...args], {
+/** Runs a TypeScript file of the repository in a child Node, stdin closed, its output passed through. */
+const tsx = (file: string, args: string[]) =>
+  execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, file), ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -45,11 +46,11 @@ const paths = artifactPaths(join(repoRoot, 'examples', app));
 let wasm: string;
 try {
   if (composed) {
-    tsx('build.ts', []);
-    tsx('compose.ts', [app]);
+    tsx('scripts/build.ts', []);
+    tsx('scripts/compose.ts', [app]);
     wasm = paths.composedWasm;
   } else {
-    tsx('build.ts', [`${app}.bundled`]);
+    tsx('scripts/build.ts', [`${app}.bundled`]);
     wasm = paths.bundledWasm;
   }
 } catch {
@@ -57,20 +58,7 @@ try {
   process.exit(1);
 }
 try {
-  execFileSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(repoRoot, 'host-shim', 'src', 'cli.ts'),
-      'run',
-      relative(repoRoot, wasm),
-      ...cliOptions,
-      '--',
-      ...inferletArgs,
-    ],
-    { cwd: repoRoot, stdio: 'inherit' },
-  );
+  tsx('host-shim/src/cli.ts', ['run', relative(repoRoot, wasm), ...cliOptions, '--', ...inferletArgs]);
 } catch (error) {
   process.exit((error as { status?: number }).status ?? 1);
 }
