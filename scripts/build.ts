@@ -18,10 +18,17 @@ import { join, relative } from 'node:path';
 import { componentize } from '@bytecodealliance/componentize-js';
 import { build as bundle, type Plugin } from 'esbuild';
 import { allowWitFileAccess, type ComponentizeFeature, componentizeFeatures } from './lib/componentize.ts';
-import { hostInterface, isHostImport, linkLibrary } from './lib/linking.ts';
+import { isHostImport, linkLibrary } from './lib/linking.ts';
 import { cacheRoot, repoRoot, witRoot } from './lib/paths.ts';
 import { type BuildTarget, loadTargets } from './lib/targets.ts';
-import { readWitTree, stageWit, type WitPackage, WitRegistry, witFingerprint } from './lib/wit.ts';
+import {
+  readWitTree,
+  stageWit,
+  unversioned,
+  type WitPackage,
+  WitRegistry,
+  witFingerprint,
+} from './lib/wit.ts';
 
 const componentizeVersion: string = (
   JSON.parse(
@@ -160,7 +167,7 @@ async function singleEngineJob(app: BuildTarget, modules: readonly BuildTarget[]
   );
   // A world import names the interface with its package's version, as the registry has it.
   const imports = hostImports.map((specifier) => {
-    const [pkg = '', name = ''] = hostInterface(specifier).split('/');
+    const [pkg = '', name = ''] = unversioned(specifier).split('/');
     const version = registry.get(pkg).name.slice(pkg.length);
     return `${pkg}/${name}${version}`;
   });

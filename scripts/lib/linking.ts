@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Plugin } from 'esbuild';
 import { repoRoot } from './paths.ts';
+import { unversioned } from './wit.ts';
 
 const libraryImport = /^inferlib:([a-z][a-z0-9-]*)\/[a-z][a-z0-9-]*$/;
 const hostImport = /^(inferlet|wasi):/;
@@ -29,9 +30,6 @@ function moduleOfFile(file: string): string | undefined {
   const name = file.slice(prefix.length).split(sep)[0];
   return name === undefined || name.endsWith('-bindings') ? undefined : name;
 }
-
-/** A host interface as jco keys it, without version: `wasi:io/poll@0.2.4` → `wasi:io/poll`. */
-export const hostInterface = (specifier: string): string => specifier.replace(/@.*$/, '');
 
 export const isHostImport = (specifier: string): boolean => hostImport.test(specifier);
 
@@ -112,7 +110,7 @@ export function linkLibrary(options: LinkOptions): Plugin {
         return { path: source };
       });
       build.onResolve({ filter: hostImport }, ({ path, importer }) => {
-        const iface = hostInterface(path);
+        const iface = unversioned(path);
         const module = moduleOfFile(importer);
         if (module !== undefined && options.absent?.get(iface)?.has(module)) {
           return { path: iface, namespace: 'inferlib-absent-host' };
@@ -145,7 +143,7 @@ export function linkForVitest() {
     resolveId(specifier: string): string | undefined {
       const source = librarySource(specifier);
       if (source !== undefined) return source;
-      return isHostImport(specifier) ? `${boundModulePrefix}${hostInterface(specifier)}` : undefined;
+      return isHostImport(specifier) ? `${boundModulePrefix}${unversioned(specifier)}` : undefined;
     },
     load(id: string): string | undefined {
       if (!id.startsWith(boundModulePrefix)) return undefined;
