@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { ExportOf } from '@inferlib/support';
 import { createAdapterCommon } from './adapter/common.ts';
+import { type ConsoleSink, createGuestConsole, type GuestConsole, processConsole } from './console.ts';
 import { builtinModel } from './builtin-model.ts';
 import { createCommon } from './core/common.ts';
 import { createForward } from './core/forward.ts';
@@ -33,6 +34,8 @@ export interface HostOptions {
   readonly seed?: number;
   /** Simulated device time of a forward pass, in milliseconds (0 by default). */
   readonly forwardLatencyMs?: number;
+  /** Where guests' stdout and stderr go; this process's own streams by default. */
+  readonly console?: ConsoleSink;
 }
 
 export interface InstanceOptions {
@@ -78,6 +81,8 @@ export interface Instance {
   pushBlob(bytes: Uint8Array): void;
   /** The resources the instance holds now. */
   stats(): ResourceStats;
+  /** Its guests' stdout and stderr, and the message of the last error they printed. */
+  readonly console: GuestConsole;
   /** Ends the instance as the runtime does when an inferlet finishes: frees every resource it holds. */
   end(): void;
 }
@@ -159,7 +164,12 @@ export function createHost(options: HostOptions = {}): Host {
       live.set(id, instance);
       // An inferlet sees no file system, environment or arguments through WASI: all comes from the host ABI.
       const wasi = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [] } }).getImportObject();
-      const imports = { ...(wasi as ImportObject), ...hostImports(state, instance) };
+      const guestConsole = createGuestConsole(options.console ?? processConsole);
+      const imports = {
+        ...(wasi as ImportObject),
+        ...guestConsole.imports,
+        ...hostImports(state, instance),
+      };
       return {
         id,
         args: instance.args,
@@ -175,6 +185,7 @@ export function createHost(options: HostOptions = {}): Host {
           instance.blobInbox.push(Uint8Array.from(bytes));
         },
         stats: () => resourceStats(instance.resources),
+        console: guestConsole,
         end: () => {
           state.resources.releaseAll(instance);
           live.delete(id);

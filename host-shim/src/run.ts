@@ -12,9 +12,13 @@ interface RunExport {
 
 /**
  * Instantiates an inferlet with `instance`'s imports and calls its `inferlet:core/run`. An `err` of
- * `run`, a trap or a failed instantiation is an outcome, never a thrown error.
+ * `run`, a trap or a failed instantiation is an outcome, never a thrown error. A trap's error is the
+ * message of the error that caused it, which a component only prints to its stderr.
  */
 export async function runInferlet(component: LoadedComponent, instance: Instance): Promise<RunOutcome> {
+  instance.console.takeErrorMessage();
+  const describe = (error: unknown): string =>
+    instance.console.takeErrorMessage() ?? (error instanceof Error ? error.message : String(error));
   let exports: Record<string, unknown>;
   try {
     exports = await component.instantiate(instance.imports);
@@ -38,5 +42,3 @@ export async function runInferlet(component: LoadedComponent, instance: Instance
 function isComponentError(error: unknown): error is { payload: unknown } {
   return error instanceof Error && 'payload' in error;
 }
-
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -174,11 +174,13 @@ export function describeContextScenarios(build: AppBuild): void {
 
     /**
      * A scenario the context refuses with `message`. In one engine the app's `main` catches the library's
-     * error, so the message is the outcome; composed, the context component traps (its message goes to stderr).
+     * error and returns it; composed, the context component traps, and the host-shim reads the message from
+     * what the component printed.
      */
     async function expectRefused(scenarioName: string, message: string): Promise<void> {
       const outcome = await runInferlet(client, createHost().createInstance({ args: [scenarioName] }));
-      if (build === 'composed') expect(outcome).toMatchObject({ ok: false, trapped: true });
+      if (build === 'composed')
+        expect(outcome).toEqual({ ok: false, trapped: true, error: `the inferlet trapped: ${message}` });
       else expect(outcome).toEqual({ ok: false, trapped: false, error: message });
     }
 
