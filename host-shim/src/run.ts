@@ -17,8 +17,13 @@ interface RunExport {
  */
 export async function runInferlet(component: LoadedComponent, instance: Instance): Promise<RunOutcome> {
   instance.console.takeErrorMessage();
-  const describe = (error: unknown): string =>
-    instance.console.takeErrorMessage() ?? (error instanceof Error ? error.message : String(error));
+  const describe = (error: unknown): string => {
+    const message =
+      instance.console.takeErrorMessage() ?? (error instanceof Error ? error.message : String(error));
+    return staleHandle.test(message)
+      ? `a resource was used after it was dropped, or dropped twice (jco: ${message})`
+      : message;
+  };
   let exports: Record<string, unknown>;
   try {
     exports = await component.instantiate(instance.imports);
@@ -37,6 +42,12 @@ export async function runInferlet(component: LoadedComponent, instance: Instance
     return { ok: false, error: `the inferlet trapped: ${describe(error)}`, trapped: true };
   }
 }
+
+/**
+ * What jco's glue throws when a component passes a handle its table no longer holds: a resource dropped
+ * and then used or dropped again. It cannot say which resource; the library's own resources do, in one engine.
+ */
+const staleHandle = /repTable\.get\(\.\.\.\) is undefined|^Invalid handle$/;
 
 /** jco throws its `ComponentError`, which carries the value in `payload`, for the `err` of a `result` export. */
 function isComponentError(error: unknown): error is { payload: unknown } {

@@ -184,6 +184,24 @@ export function describeContextScenarios(build: AppBuild): void {
       else expect(outcome).toEqual({ ok: false, trapped: false, error: message });
     }
 
+    it('a dropped resource used again or dropped twice is refused, naming it and the call', async () => {
+      const cases = {
+        'use-after-drop': 'inferlib:context/inference.context.get-text: the context was dropped',
+        'drop-twice': 'inferlib:context/inference.context: dropped twice',
+        'model-after-drop': 'inferlib:model/models.model.get-name: the model was dropped',
+      };
+      for (const [scenarioName, message] of Object.entries(cases)) {
+        const outcome = await runInferlet(client, createHost().createInstance({ args: [scenarioName] }));
+        // Composed, the app's own bindings pass the dropped handle on and jco's glue refuses it.
+        if (build === 'composed') {
+          expect(outcome, scenarioName).toMatchObject({ ok: false, trapped: true });
+          expect(outcome.ok || outcome.error, scenarioName).toMatch(
+            /^the inferlet trapped: a resource was used after it was dropped, or dropped twice \(jco: /,
+          );
+        } else expect(outcome, scenarioName).toEqual({ ok: false, trapped: false, error: message });
+      }
+    });
+
     it('an empty eos sequence is refused, naming it', async () => {
       await expectRefused(
         'bad-stops',

@@ -1,3 +1,4 @@
+import { refuseAfterDrop } from '@inferlib/support';
 import { appendRun, appendSlice, forEachRun, type Runs, runsOfValue } from './runs.ts';
 
 const clamp = (value: number, max: number): number => Math.max(0, Math.min(value, max));
@@ -112,3 +113,5 @@ export class Brle {
     this.#runs = runs;
   }
 }
+
+refuseAfterDrop(Brle, 'inferlib:brle/encoding.brle');

@@ -1,3 +1,4 @@
+import { refuseAfterDrop } from '@inferlib/support';
 import { CompiledTemplate } from './engine.ts';
 import { parseJson } from './parse-json.ts';
 
@@ -98,3 +99,5 @@ export class ChatFormatter {
 
   [Symbol.dispose](): void {}
 }
+
+refuseAfterDrop(ChatFormatter, 'inferlib:chat/formatter.chat-formatter');

@@ -2,6 +2,7 @@ import { ChatFormatter } from 'inferlib:chat/formatter';
 import type { SamplerConfig, StopConfig } from 'inferlib:context/inference';
 import type { Model, Tokenizer } from 'inferlib:model/models';
 import { type ForwardPass, Queue } from 'inferlib:queue/queues';
+import { refuseAfterDrop } from '@inferlib/support';
 
 const iface = 'inferlib:context/inference';
 
@@ -182,3 +183,5 @@ export class Context {
     return result;
   }
 }
+
+refuseAfterDrop(Context, `${iface}.context`);

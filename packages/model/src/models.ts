@@ -1,7 +1,7 @@
 import type { Model as HostModel } from 'inferlet:core/common';
 import { getAllModels, getModel } from 'inferlet:core/runtime';
 import { getTokenizer, type Tokenizer as HostTokenizer } from 'inferlet:core/tokenize';
-import { exactU32Result } from '@inferlib/support';
+import { exactU32Result, refuseAfterDrop } from '@inferlib/support';
 import { SharedHandle } from './shared-handle.ts';
 
 const iface = 'inferlib:model/models';
@@ -134,3 +134,6 @@ export class Model {
     this.#host[Symbol.dispose]();
   }
 }
+
+refuseAfterDrop(Tokenizer, `${iface}.tokenizer`);
+refuseAfterDrop(Model, `${iface}.model`);

@@ -13,7 +13,7 @@ import * as forward from 'inferlet:core/forward';
 import { getModel } from 'inferlet:core/runtime';
 import { setAdapterSeed } from 'inferlet:zo/evolve';
 import type { Distribution, ForwardPassResult, Priority } from 'inferlib:queue/queues';
-import { exactU32Result } from '@inferlib/support';
+import { exactU32Result, refuseAfterDrop } from '@inferlib/support';
 
 const iface = 'inferlib:queue/queues';
 
@@ -206,3 +206,6 @@ export class Queue {
     this.#host[Symbol.dispose]();
   }
 }
+
+refuseAfterDrop(ForwardPass, `${iface}.forward-pass`);
+refuseAfterDrop(Queue, `${iface}.queue`);

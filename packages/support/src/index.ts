@@ -21,3 +21,42 @@ export function exactU32Result(value: number, call: string): number {
 export type ExportOf<M> = {
   [K in keyof M]: M[K] extends { prototype: unknown } ? Pick<M[K], keyof M[K]> : M[K];
 };
+
+/** `getTokenIds` → `get-token-ids`: a method's name as the WIT spells it. */
+const witName = (method: string): string => method.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+/**
+ * Makes every method of a resource class refuse to run on an object that was dropped, naming the resource
+ * and the call, and a second drop fail. Between components the canonical ABI refuses a dropped handle; in
+ * one engine (the single-engine build, Node) nothing else would, and a dropped object would go on using
+ * host resources it has freed. `resource` is the resource's full name, `inferlib:context/inference.context`.
+ */
+export function refuseAfterDrop(resourceClass: { readonly prototype: object }, resource: string): void {
+  const dropped = new WeakSet<object>();
+  const noun = resource.slice(resource.lastIndexOf('.') + 1);
+  const prototype = resourceClass.prototype;
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const method = Object.getOwnPropertyDescriptor(prototype, name)?.value as unknown;
+    if (name === 'constructor' || typeof method !== 'function') continue;
+    const call = `${resource}.${witName(name)}`;
+    Object.defineProperty(prototype, name, {
+      value(this: object, ...args: unknown[]): unknown {
+        if (dropped.has(this)) throw new Error(`${call}: the ${noun} was dropped`);
+        return method.apply(this, args);
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+  const dispose = Object.getOwnPropertyDescriptor(prototype, Symbol.dispose)?.value as unknown;
+  if (typeof dispose !== 'function') throw new Error(`refuseAfterDrop: ${resource} has no Symbol.dispose`);
+  Object.defineProperty(prototype, Symbol.dispose, {
+    value(this: object): void {
+      if (dropped.has(this)) throw new Error(`${resource}: dropped twice`);
+      dropped.add(this);
+      dispose.call(this);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
