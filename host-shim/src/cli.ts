@@ -8,6 +8,7 @@ import { builtinModel } from './builtin-model.ts';
 import { createHost } from './host.ts';
 import { loadComponent } from './load.ts';
 import { runInferlet } from './run.ts';
+import { describePassTimes } from './timing.ts';
 
 const usage = `usage: inferlib run <component.wasm> [options] [-- inferlet arguments…]
 
@@ -73,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
   for (const item of instance.sent) {
     console.error(item.kind === 'message' ? `[send] ${item.text}` : `[send-blob] ${item.bytes.length} bytes`);
   }
+  const timing = describePassTimes(host.passTimes, instance.id);
+  if (timing !== undefined) console.error(timing);
   instance.end();
   if (!outcome.ok) {
     console.error(`inferlet failed: ${outcome.error}`);

@@ -7,10 +7,17 @@ export type SentItem =
   | { readonly kind: 'message'; readonly text: string }
   | { readonly kind: 'blob'; readonly bytes: Uint8Array };
 
-/** How long the host itself computed one forward pass (simulated latency not included). */
+/** One forward pass as the host saw it. */
 export interface PassTime {
+  readonly instanceId: string;
   readonly inputs: number;
+  /** Tokens it was asked to sample. */
+  readonly outputTokens: number;
+  /** How long the host itself computed it (simulated latency not included). */
   readonly ms: number;
+  /** `performance.now()` when `execute` was called, and when its result was ready (latency included). */
+  readonly startedAt: number;
+  readonly readyAt: number;
 }
 
 /** A topic subscription's queue of broadcast messages. */

@@ -19,6 +19,9 @@ type Instantiate = (
 export interface LoadedComponent {
   /** Where the transpiled files are. */
   readonly dir: string;
+  /** The interfaces it imports and exports, as the component names them (`wasi:io/poll@0.2.4`). */
+  readonly imports: readonly string[];
+  readonly exports: readonly string[];
   /** A new instance of the component with the given imports; its exports keyed by interface. */
   instantiate(imports: ImportObject): Promise<Record<string, unknown>>;
 }
@@ -27,6 +30,13 @@ export const defaultCacheDir = (): string =>
   join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'inferlib', 'transpiled');
 
 const entryFile = 'component.js';
+/** Beside the transpiled files: the component's imports and exports. */
+const interfaceFile = 'interface.json';
+
+interface ComponentInterface {
+  readonly imports: readonly string[];
+  readonly exports: readonly string[];
+}
 
 /**
  * Fixes applied to jco's output, each where the code it fixes is generated: a component without that code
@@ -88,8 +98,11 @@ const outputFixes: readonly OutputFix[] = [
   },
 ];
 
-/** The fixes' own text, for the cache key: editing a fix transpiles again. */
-const outputFixesDigest = createHash('sha256').update(JSON.stringify(outputFixes)).digest('hex');
+/** The fixes' own text and what a cache entry holds, for the cache key: editing either transpiles again. */
+const outputFixesDigest = createHash('sha256')
+  .update(JSON.stringify(outputFixes))
+  .update(interfaceFile)
+  .digest('hex');
 
 function fixOutput(js: string, transpiler: string): string {
   if (transpiler !== fixesWrittenFor) {
@@ -110,6 +123,24 @@ function fixOutput(js: string, transpiler: string): string {
     }
   }
   return fixed;
+}
+
+const wasmMagic = [0x00, 0x61, 0x73, 0x6d];
+/** The version field of a component (a core module has 1 0 0 0). */
+const componentVersion = [0x0d, 0x00, 0x01, 0x00];
+
+/** A one-line diagnosis of bytes that are no component, before jco's parse error. */
+function checkComponentHeader(bytes: Uint8Array, name: string): void {
+  const startsWith = (expected: readonly number[], offset: number): boolean =>
+    expected.every((byte, index) => bytes[offset + index] === byte);
+  if (!startsWith(wasmMagic, 0)) {
+    throw new Error(`${name} is not WebAssembly (a component starts with \\0asm); build one with pnpm build`);
+  }
+  if (!startsWith(componentVersion, 4)) {
+    throw new Error(
+      `${name} is a core WebAssembly module, not a component; componentize it (pnpm build makes components)`,
+    );
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -150,6 +181,7 @@ export async function loadComponent(
   } = {},
 ): Promise<LoadedComponent> {
   const bytes = typeof wasm === 'string' ? await readFile(wasm) : wasm;
+  checkComponentHeader(bytes, typeof wasm === 'string' ? wasm : 'the bytes');
   const transpiler = await transpilerVersion();
   const hash = createHash('sha256')
     .update(transpiler)
@@ -161,15 +193,18 @@ export async function loadComponent(
   if (!(await exists(join(dir, entryFile)))) {
     options.onTranspile?.();
     const transpileOptions = { name: 'component', instantiation: 'async', emitTypescriptDeclarations: false };
-    const { files } = (await transpile(bytes, transpileOptions as Parameters<typeof transpile>[1])) as {
-      files: Record<string, Uint8Array>;
-    };
+    const { files, imports, exports } = (await transpile(
+      bytes,
+      transpileOptions as Parameters<typeof transpile>[1],
+    )) as { files: Record<string, Uint8Array>; imports: string[]; exports: [string, string][] };
     // Written beside and renamed, so that a concurrent or interrupted run never sees half a transpilation.
     const partial = `${dir}.partial-${process.pid}`;
     await rm(partial, { recursive: true, force: true });
     // jco writes ES modules with a `.js` name; the folder's package.json says so to Node.
     await mkdir(partial, { recursive: true });
     await writeFile(join(partial, 'package.json'), '{ "type": "module" }\n');
+    const componentInterface: ComponentInterface = { imports, exports: exports.map(([name]) => name) };
+    await writeFile(join(partial, interfaceFile), JSON.stringify(componentInterface));
     for (const [name, contents] of Object.entries(files)) {
       await mkdir(join(partial, name, '..'), { recursive: true });
       await writeFile(
@@ -197,5 +232,8 @@ export async function loadComponent(
     }
     return module;
   };
-  return { dir, instantiate: (imports) => instantiate(getCoreModule, imports) };
+  const { imports, exports } = JSON.parse(
+    await readFile(join(dir, interfaceFile), 'utf8'),
+  ) as ComponentInterface;
+  return { dir, imports, exports, instantiate: (given) => instantiate(getCoreModule, given) };
 }

@@ -24,15 +24,17 @@ export async function runInferlet(component: LoadedComponent, instance: Instance
       ? `a resource was used after it was dropped, or dropped twice (jco: ${message})`
       : message;
   };
+  const notInferlet = diagnoseInterface(component, instance);
+  if (notInferlet !== undefined) return { ok: false, error: notInferlet, trapped: false };
   let exports: Record<string, unknown>;
   try {
     exports = await component.instantiate(instance.imports);
   } catch (error) {
     return { ok: false, error: `instantiation failed: ${describe(error)}`, trapped: true };
   }
-  const run = (exports.run ?? exports['inferlet:core/run']) as RunExport | undefined;
+  const run = (exports.run ?? exports[runExport]) as RunExport | undefined;
   if (typeof run?.run !== 'function') {
-    return { ok: false, error: 'the component does not export inferlet:core/run', trapped: false };
+    return { ok: false, error: `the component does not export ${runExport}`, trapped: false };
   }
   try {
     await run.run();
@@ -41,6 +43,24 @@ export async function runInferlet(component: LoadedComponent, instance: Instance
     if (isComponentError(error)) return { ok: false, error: String(error.payload), trapped: false };
     return { ok: false, error: `the inferlet trapped: ${describe(error)}`, trapped: true };
   }
+}
+
+const runExport = 'inferlet:core/run';
+
+/** Why `component` cannot run as an inferlet on this host, if it cannot: a one-line diagnosis. */
+function diagnoseInterface(component: LoadedComponent, instance: Instance): string | undefined {
+  const missing = component.imports.filter((name) => !(name.replace(/@.*$/, '') in instance.imports));
+  const runs = component.exports.some((name) => name.replace(/@.*$/, '') === runExport);
+  if (!runs) {
+    const exported = component.exports.length === 0 ? 'nothing' : component.exports.join(', ');
+    return `the component exports ${exported}, not ${runExport}: it is a library module, not an inferlet`;
+  }
+  if (missing.some((name) => name.startsWith('inferlib:'))) {
+    return `the component imports ${missing.join(', ')}, which no host provides: it is an app not composed with the library; run its dist/<app>.bundled.wasm or dist/<app>.composed.wasm (pnpm build, pnpm compose)`;
+  }
+  if (missing.length > 0)
+    return `the component imports ${missing.join(', ')}, which this host does not provide`;
+  return undefined;
 }
 
 /**

@@ -25,6 +25,9 @@ function inProcess(group: ComponentGroup, name: string): LoadedComponent {
   const dir = join(repoRoot, group, name, 'src');
   return {
     dir,
+    // The library is linked in, so nothing but the host is imported; only apps are run as inferlets.
+    imports: [],
+    exports: group === 'packages' ? [] : ['inferlet:core/run'],
     async instantiate(imports) {
       const exports = (await importBound(join(dir, 'component.ts'), imports)) as Record<string, unknown>;
       const app = exports.run as { run(): Promise<void> } | undefined;

@@ -52,11 +52,21 @@ export function createForward(host: HostState, instance: InstanceState, common: 
       this.plan = plan;
     }
     execute(): ForwardPassResult | undefined {
-      const started = performance.now();
+      const startedAt = performance.now();
+      let result: ForwardPassResult | undefined;
       try {
-        return executePass(this.plan);
+        result = executePass(this.plan);
+        return result;
       } finally {
-        host.passTimes.push({ inputs: this.plan.inputs.length, ms: performance.now() - started });
+        const ended = performance.now();
+        host.passTimes.push({
+          instanceId: instance.id,
+          inputs: this.plan.inputs.length,
+          outputTokens: this.plan.tokenRequests.reduce((sum, request) => sum + request.indices.length, 0),
+          ms: ended - startedAt,
+          startedAt,
+          readyAt: result?.readyAt ?? ended,
+        });
       }
     }
     [Symbol.dispose](): void {}
@@ -75,6 +85,9 @@ export function createForward(host: HostState, instance: InstanceState, common: 
       this.#readyAt = readyAt;
       this.#tokens = tokens;
       this.#distributions = distributions;
+    }
+    get readyAt(): number {
+      return this.#readyAt;
     }
     pollable(): Common.Pollable {
       return new HostPollable(this.#readyAt);

@@ -2,7 +2,8 @@ import { ChatFormatter } from 'inferlib:chat/formatter';
 import type { SamplerConfig, StopConfig } from 'inferlib:context/inference';
 import type { Model, Tokenizer } from 'inferlib:model/models';
 import { type ForwardPass, Queue } from 'inferlib:queue/queues';
-import { refuseAfterDrop } from '@inferlib/support';
+import { pushAll, refuseAfterDrop } from '@inferlib/support';
+import { tokenizeMessage } from './literal-content.ts';
 
 const iface = 'inferlib:context/inference';
 
@@ -31,15 +32,37 @@ function requestToken(pass: ForwardPass, index: number, sampler: SamplerConfig):
   }
 }
 
-const isU32 = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff;
+const generateCall = `${iface}.context.generate`;
 
-/** A stop config a caller in the same engine could get wrong where the WIT would not let it. */
+/**
+ * A count as a caller meant it. In one engine a negative or fractional number arrives as it is; through the
+ * WIT a negative one arrives wrapped around as 2^32 − n (the caller's lowering does not check), so 2^31 or
+ * more, which no generation could mean, is refused too.
+ */
+function checkCount(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${generateCall}: ${name} ${value} is not a count (a u32)`);
+  }
+  if (value >= 2 ** 31) {
+    throw new Error(
+      `${generateCall}: ${name} ${value} is 2^31 or more, which no generation means; a negative number wrapped around to a u32?`,
+    );
+  }
+}
+
+function checkSampler(sampler: SamplerConfig): void {
+  if (sampler.tag === 'top-k' || sampler.tag === 'top-k-top-p') checkCount('top-k', sampler.val[1]);
+}
+
+/**
+ * Refuses stop sequences that could never match because they are empty. A token outside the vocabulary is
+ * not checked: only `get-vocabs` could tell, which costs seconds through a component boundary.
+ */
 function checkStopConfig({ maxTokens, eosSequences }: StopConfig): void {
-  const call = `${iface}.context.generate`;
-  if (!isU32(maxTokens)) throw new Error(`${call}: max-tokens ${maxTokens} is not a count (a u32)`);
+  checkCount('max-tokens', maxTokens);
   eosSequences.forEach((sequence, index) => {
     if (sequence.length === 0)
-      throw new Error(`${call}: eos-sequences[${index}] is empty, so it would never stop`);
+      throw new Error(`${generateCall}: eos-sequences[${index}] is empty, so it would never stop`);
   });
 }
 
@@ -57,6 +80,7 @@ export class Context {
   readonly #tokenizer: Tokenizer;
   readonly #formatter: ChatFormatter;
   readonly #pageSize: number;
+  readonly #modelName: string;
   readonly #pages: number[] = [];
   /** `#pages` as the host takes it, made again only when the pages change. */
   #pageList = new Uint32Array(0);
@@ -74,26 +98,28 @@ export class Context {
       );
     }
     this.#formatter = formatter;
-    this.#queue = Queue.fromModelName(model.getName());
+    this.#modelName = model.getName();
+    this.#queue = Queue.fromModelName(this.#modelName);
     this.#tokenizer = model.getTokenizer();
     this.#pageSize = model.getKvPageSize();
   }
 
+  /** Text as it is, control tokens included (`<|im_end|>` becomes that token). */
   fill(text: string): void {
-    this.#pending.push(...this.#tokenizer.tokenize(text));
-    this.#filled = true;
+    this.#appendPending(this.#tokenizer.tokenize(text));
   }
 
+  /** The message fills keep their content literal: see `literal-content.ts`. */
   fillSystem(text: string): void {
-    this.#fillMessage((formatter) => formatter.addSystem(text), false);
+    this.#fillMessage('fill-system', text, (formatter) => formatter.addSystem(text), false);
   }
 
   fillUser(text: string): void {
-    this.#fillMessage((formatter) => formatter.addUser(text), true);
+    this.#fillMessage('fill-user', text, (formatter) => formatter.addUser(text), true);
   }
 
   fillAssistant(text: string): void {
-    this.#fillMessage((formatter) => formatter.addAssistant(text), false);
+    this.#fillMessage('fill-assistant', text, (formatter) => formatter.addAssistant(text), false);
   }
 
   /** Runs every pending token through one forward pass, asking for no output. */
@@ -104,6 +130,7 @@ export class Context {
   }
 
   generate(sampler: SamplerConfig, stopConfig: StopConfig): string {
+    checkSampler(sampler);
     checkStopConfig(stopConfig);
     const generated: number[] = [];
     if (stopConfig.maxTokens === 0) return '';
@@ -143,18 +170,33 @@ export class Context {
   }
 
   /** Renders one message alone; `begin_of_sequence` only while nothing has been filled yet. */
-  #fillMessage(add: (formatter: ChatFormatter) => void, generationPrompt: boolean): void {
+  #fillMessage(
+    call: string,
+    content: string,
+    add: (formatter: ChatFormatter) => void,
+    generationPrompt: boolean,
+  ): void {
     add(this.#formatter);
-    const text = this.#formatter.render(generationPrompt, !this.#filled);
+    const rendered = this.#formatter.render(generationPrompt, !this.#filled);
     this.#formatter.clear();
-    this.fill(text);
+    const model = { name: this.#modelName, tokenizer: this.#tokenizer };
+    try {
+      this.#appendPending(tokenizeMessage(rendered, content, model));
+    } catch (error) {
+      throw new Error(`${iface}.context.${call}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  #appendPending(tokens: ArrayLike<number>): void {
+    pushAll(this.#pending, tokens);
+    this.#filled = true;
   }
 
   /** Holds exactly the pages `length` tokens need. */
   #fitPages(length: number): void {
     const needed = Math.ceil(length / this.#pageSize);
     if (needed > this.#pages.length) {
-      this.#pages.push(...this.#queue.allocateKvPages(needed - this.#pages.length));
+      pushAll(this.#pages, this.#queue.allocateKvPages(needed - this.#pages.length));
     } else if (needed < this.#pages.length) {
       this.#queue.deallocateKvPages(Uint32Array.from(this.#pages.splice(needed)));
     } else {
@@ -179,7 +221,7 @@ export class Context {
     request(pass, tokens.length - 1);
     const result = pass.execute();
     pass[Symbol.dispose]();
-    this.#processed.push(...tokens);
+    pushAll(this.#processed, tokens);
     return result;
   }
 }

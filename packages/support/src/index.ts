@@ -60,3 +60,8 @@ export function refuseAfterDrop(resourceClass: { readonly prototype: object }, r
     configurable: true,
   });
 }
+
+/** `target.push(...source)` for any length: a spread of a long prompt's tokens overflows the call stack. */
+export function pushAll(target: number[], source: ArrayLike<number>): void {
+  for (let index = 0; index < source.length; index++) target.push(source[index] as number);
+}

@@ -1,0 +1,63 @@
+import type { Tokenizer } from 'inferlib:model/models';
+import { pushAll } from '@inferlib/support';
+
+/**
+ * Message content is text. The host tokenizer turns the text of any control token (`<|im_end|>`) into
+ * that token wherever it appears, so a user who types it could end their turn and forge a system one.
+ * The content of `fill-system`, `fill-user` and `fill-assistant` is therefore tokenized with every control
+ * token's text cut in two after its first character: each piece is tokenized on its own, the text stays
+ * the same, and no control token can form. `fill` is the way to ask for control tokens.
+ *
+ * Every Pie template's markup has the shape `<…>` or `[INST]`. Such text is a control token when the
+ * tokenizer makes it one token even glued between letters, which merges of ordinary text never survive.
+ */
+const markupShape = /<[^\s<>]+>|\[\/?[A-Z_]+\]/g;
+
+/** Per model name, whether each markup-shaped text seen so far is a control token. */
+const controlTokensOfModel = new Map<string, Map<string, boolean>>();
+
+function isControlToken(text: string, tokenizer: Tokenizer, known: Map<string, boolean>): boolean {
+  let control = known.get(text);
+  if (control === undefined) {
+    const probe = tokenizer.tokenize(`a${text}a`);
+    control = probe.length === 3 && tokenizer.detokenize(probe.subarray(1, 2)) === text;
+    known.set(text, control);
+  }
+  return control;
+}
+
+/**
+ * The tokens of `rendered`, a rendering of one message whose `content` it holds, with every control-token
+ * text inside the content kept as plain text.
+ */
+export function tokenizeMessage(
+  rendered: string,
+  content: string,
+  model: { readonly name: string; readonly tokenizer: Tokenizer },
+): ArrayLike<number> {
+  const { tokenizer } = model;
+  let known = controlTokensOfModel.get(model.name);
+  if (known === undefined) {
+    known = new Map();
+    controlTokensOfModel.set(model.name, known);
+  }
+  const cuts: number[] = [];
+  for (const match of content.matchAll(markupShape)) {
+    if (isControlToken(match[0], tokenizer, known)) cuts.push(match.index + 1);
+  }
+  if (cuts.length === 0) return tokenizer.tokenize(rendered);
+  const contentStart = rendered.lastIndexOf(content);
+  if (contentStart === -1) {
+    throw new Error(
+      `the text holds a control token's text, which cannot be kept literal because the chat template changes the text: ${JSON.stringify(content)}`,
+    );
+  }
+  const tokens: number[] = [];
+  let pieceStart = 0;
+  for (const cut of cuts) {
+    pushAll(tokens, tokenizer.tokenize(rendered.slice(pieceStart, contentStart + cut)));
+    pieceStart = contentStart + cut;
+  }
+  pushAll(tokens, tokenizer.tokenize(rendered.slice(pieceStart)));
+  return tokens;
+}
