@@ -21,22 +21,24 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadApp } from './builds.ts';
 import type { AppBuild } from './components.ts';
 
-const wrapped = 'is 2^31 or more, which no generation means; a negative number wrapped around to a u32?';
+/** The message of a negative count that reached the context as a u32 of 2^31 or more. */
+const wrapped = (name: string): RegExp =>
+  new RegExp(
+    `^generate: ${name} \\d+ is 2\\^31 or more, which no generation means; a negative number wrapped around to a u32\\?$`,
+  );
 
 /**
  * What the context-client's `misuse <case>` scenarios end with: in one engine, and composed, where the app's
- * own lowering wraps a negative number around to a u32 before the context sees it.
+ * own lowering turns a negative number into some u32 of 2^31 or more (not 2^32 − n: componentize-js 0.23's
+ * u32 defect, see `exactU32Result`) before the context sees it.
  */
-const misuseMessages: Record<string, { readonly oneEngine: string; readonly composed?: string }> = {
+const misuseMessages: Record<string, { readonly oneEngine: string; readonly composed?: RegExp }> = {
   'empty-stop': { oneEngine: 'generate: eos-sequences[1] is empty, so it would never stop' },
   'negative-max-tokens': {
     oneEngine: 'generate: max-tokens -1 is not a count (a u32)',
-    composed: `generate: max-tokens 4294967295 ${wrapped}`,
+    composed: wrapped('max-tokens'),
   },
-  'negative-top-k': {
-    oneEngine: 'generate: top-k -5 is not a count (a u32)',
-    composed: `generate: top-k 4294967291 ${wrapped}`,
-  },
+  'negative-top-k': { oneEngine: 'generate: top-k -5 is not a count (a u32)', composed: wrapped('top-k') },
   'zero-top-k': { oneEngine: 'inferlet:core/forward.output-tokens-top-k: top-k 0 must be at least 1' },
 };
 
@@ -240,11 +242,12 @@ export function describeContextScenarios(build: AppBuild): void {
 
     it('refuses misuse, naming the call and the value', async () => {
       const generate = 'inferlib:context/inference.context.generate';
-      for (const [misuse, { oneEngine, composed = oneEngine }] of Object.entries(misuseMessages)) {
+      for (const [misuse, { oneEngine, composed }] of Object.entries(misuseMessages)) {
         const outcome = await runInferlet(client, createHost().createInstance({ args: ['misuse', misuse] }));
-        expect(outcome.ok || outcome.error.replace(/^the inferlet trapped: /, ''), misuse).toBe(
-          (build === 'composed' ? composed : oneEngine).replace(/^generate:/, `${generate}:`),
-        );
+        const error =
+          outcome.ok || outcome.error.replace(/^the inferlet trapped: /, '').replace(generate, 'generate');
+        if (build === 'composed' && composed !== undefined) expect(error, misuse).toMatch(composed);
+        else expect(error, misuse).toBe(oneEngine);
       }
     });
 
