@@ -11,7 +11,7 @@ import type { ForwardPass } from 'inferlet:core/forward';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createHost } from '../src/index.ts';
-import { type Guest, guestOf, run, smallModel, u32 } from './fixture.ts';
+import { GrowingCache, type Guest, guestOf, run, smallModel, u32 } from './fixture.ts';
 
 const vocabSize = 48;
 /** A list long enough that a host walking it carelessly would show (time, stack), short enough for CI. */
@@ -83,25 +83,14 @@ const step: fc.Arbitrary<Step> = fc.record({
   breaches: fc.array(breach, { maxLength: 2 }),
 });
 
-/** One instance's growing sequence, as a context drives it: pages grown by page size, positions continuing. */
-class Sequence {
-  readonly pages: number[] = [];
-  length = 0;
-
-  constructor(
-    readonly guest: Guest,
-    readonly pageSize: number,
-  ) {}
-
+/** One instance's growing sequence, as a context drives it. */
+class Sequence extends GrowingCache {
   /** The layout of the next pass over `tokens`, with the pages it needs allocated. */
   layout(tokens: readonly number[], withMask: boolean): PassLayout {
-    const { common, queue } = this.guest;
-    const needed = Math.ceil((this.length + tokens.length) / this.pageSize);
-    if (needed > this.pages.length)
-      this.pages.push(...common.allocateResources(queue, 0, needed - this.pages.length));
+    const lastPageLength = this.grow(tokens.length);
     return {
       pages: [...this.pages],
-      lastPageLength: this.length + tokens.length - (this.pages.length - 1) * this.pageSize,
+      lastPageLength,
       tokens: [...tokens],
       positions: tokens.map((_, offset) => this.length + offset),
       masks: withMask ? tokens.map((_, offset) => [this.length + offset + 1]) : undefined,
