@@ -1,7 +1,7 @@
 /**
  * The soak: 10,000 contexts created, used (a user turn, two generated tokens) and dropped inside one
- * inferlet, on the library's sources in Node; no KV page may be left. `pnpm bench soak` measures the same
- * scenario on the single-engine build (time, pages and Node memory per context).
+ * inferlet, on the library's sources in Node; no KV page may be left. `pnpm bench soak` runs the same
+ * loop on the library in Node and reports time, pages and Node memory per context.
  */
 import { builtinModel, createHost, type ModelSpec, qwen3Tokenizer, runInferlet } from '@inferlib/host-shim';
 import { describe, expect, it } from 'vitest';
