@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: measures the built components and prints a markdown table; writes results/latest.json.
  * Sections: sizes, build time, start-up of text-completion in both builds, cross-component calls, chat
- * rendering, BRLE, and the library's CPU time per decode step: composed, single-engine and in-process.
+ * rendering, BRLE, the library's CPU time per decode step (composed, single-engine and in-process), and a
+ * soak of 10,000 contexts.
  */
 
 import type * as Encoding from 'inferlib:brle/encoding';
@@ -19,6 +20,7 @@ import {
   type LoadedComponent,
   loadComponent,
   type ModelSpec,
+  qwen3Tokenizer,
   runInferlet,
 } from '@inferlib/host-shim';
 import { cacheRoot, repoRoot } from '../scripts/lib/paths.ts';
@@ -335,6 +337,45 @@ async function brleOperations(): Promise<Figure[]> {
   return figures;
 }
 
+const soakContexts = 10_000;
+
+/**
+ * The soak of test/soak.node.test.ts, on the library in Node: 10,000 contexts created, given a user turn,
+ * run for two greedy tokens and dropped, on a model whose logits are computed once. Time and Node heap
+ * growth per context, and the KV pages held at the end (the target: none). In a component a context costs
+ * tens of milliseconds of interpretation, so that 10,000 would take minutes there.
+ */
+async function soak(): Promise<Figure[]> {
+  const vocabSize = qwen3Tokenizer().vocabSize;
+  const logits = new Float32Array(vocabSize);
+  logits[264] = 1;
+  const model: ModelSpec = {
+    ...builtinModel,
+    kvPageSize: 4,
+    languageModel: () => ({ vocabSize, logits: () => logits }),
+  };
+  const instance = createHost({ models: [model] }).createInstance();
+  // A copy of its own: the decode-step section numbers its copies from 0.
+  const library = await loadInProcessLibrary(instance.imports, -1);
+  const served = library.Model.getAuto();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  for (let index = 0; index < soakContexts; index++) {
+    const context = new library.Context(served);
+    context.fillUser(`soak ${index}`);
+    context.generate({ tag: 'greedy' }, { maxTokens: 2, eosSequences: [] });
+    context[Symbol.dispose]();
+  }
+  const perContextMs = since(started) / soakContexts;
+  const heapGrowthKb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / soakContexts;
+  const label = `${soakContexts} contexts, in-process`;
+  return [
+    single('soak', `${label}: time per context`, perContextMs, 'ms'),
+    single('soak', `${label}: Node heap growth per context (no forced GC)`, heapGrowthKb, 'KB'),
+    single('soak', `${label}: KV pages held at the end`, instance.stats().kvPages, 'pages', '0'),
+  ];
+}
+
 const sections: Record<string, () => Promise<Figure[]>> = {
   size: sizes,
   build: buildTimes,
@@ -343,6 +384,7 @@ const sections: Record<string, () => Promise<Figure[]>> = {
   chat: chatRender,
   brle: brleOperations,
   'decode step': decodeOverhead,
+  soak,
 };
 // `pnpm bench [section…]` measures only those sections (`decode`, `start-up`, …: a prefix is enough).
 const wanted = process.argv.slice(2);

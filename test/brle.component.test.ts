@@ -39,7 +39,7 @@ describe('brle component under jco', () => {
   it('matches a boolean-array model on random programs', () => {
     fc.assert(
       fc.property(program, (generated) => checkProgram(encoding.Brle, generated)),
-      { numRuns: 150 },
+      { numRuns: 1_000 },
     );
   });
 });

@@ -85,6 +85,27 @@ describe('forward-pass strictness: each broken rule is an error naming the call 
     );
   });
 
+  it('a mask that is not canonical BRLE: a zero-length run other than the first (found by contract-fuzz)', () => {
+    const { guest, pass } = primed();
+    expect(() => guest.forward.attentionMask(pass, [u32([0, 4]), u32([2, 0, 2])])).toThrow(
+      /^inferlet:core\/forward\.attention-mask: mask 1 \[2, 0, 2\] is not canonical BRLE/,
+    );
+  });
+
+  it('a refused pass writes nothing to the cache (found by contract-fuzz)', () => {
+    const { guest, page, pass } = primed();
+    // Refused for its output index, after its input would have been written to slot 3.
+    guest.forward.kvCache(pass, u32([page]), 4);
+    guest.forward.inputTokens(pass, u32([4]), u32([3]));
+    guest.forward.outputTokens(pass, u32([1]), 0);
+    expect(() => pass.execute()).toThrow(/output index 1/);
+    const [next = 0] = guest.common.allocateResources(guest.queue, 0, 1);
+    const reader = guest.forward.createForwardPass(guest.queue);
+    guest.forward.kvCache(reader, u32([page, next]), 1);
+    guest.forward.inputTokens(reader, u32([5]), u32([4]));
+    expect(() => reader.execute()).toThrow(`KV slot 3 of page ${page}, which was never written`);
+  });
+
   it('reading a KV slot never written', () => {
     const guest = newGuest({ models: [smallModel(4)] });
     const pages = [...guest.common.allocateResources(guest.queue, 0, 1)];

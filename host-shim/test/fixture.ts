@@ -59,3 +59,24 @@ export function run(_guest: Guest, pass: Forward.ForwardPass): Forward.ForwardPa
   result?.pollable().block();
   return result;
 }
+
+/** A KV cache grown by hand as a context grows it: pages added by page size, positions continuing. */
+export class GrowingCache {
+  readonly pages: number[] = [];
+  /** Tokens in the cache. */
+  length = 0;
+
+  constructor(
+    readonly guest: Guest,
+    readonly pageSize: number,
+  ) {}
+
+  /** Allocates the pages that `added` more tokens need; the last page's length with them. */
+  grow(added: number): number {
+    const { common, queue } = this.guest;
+    const needed = Math.ceil((this.length + added) / this.pageSize);
+    if (needed > this.pages.length)
+      this.pages.push(...common.allocateResources(queue, 0, needed - this.pages.length));
+    return this.length + added - (this.pages.length - 1) * this.pageSize;
+  }
+}

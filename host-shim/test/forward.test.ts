@@ -1,29 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { distribution, evaluateOneShot, referenceModel } from '../src/index.ts';
-import { type Guest, newGuest, run, smallModel, u32 } from './fixture.ts';
+import { GrowingCache, newGuest, run, smallModel, u32 } from './fixture.ts';
 
 const vocabSize = 48;
 const oracle = referenceModel(vocabSize, 0);
 
-/** Drives a growing KV cache by hand, as a context would: pages grown by page size, positions continuing. */
-class PagedSequence {
-  readonly pages: number[] = [];
-  length = 0;
-
-  constructor(
-    readonly guest: Guest,
-    readonly pageSize: number,
-  ) {}
-
+/** Drives a growing KV cache by hand, as a context would. */
+class PagedSequence extends GrowingCache {
   /** Runs `tokens` through one pass and returns the top-8 distribution and greedy token at its last input. */
   step(tokens: readonly number[]): { ids: number[]; probs: number[]; greedy: number } {
-    const { common, forward, queue } = this.guest;
-    const needed = Math.ceil((this.length + tokens.length) / this.pageSize);
-    if (needed > this.pages.length)
-      this.pages.push(...common.allocateResources(queue, 0, needed - this.pages.length));
+    const { forward, queue } = this.guest;
+    const lastPageLength = this.grow(tokens.length);
     const pass = forward.createForwardPass(queue);
-    const lastPageLength = this.length + tokens.length - (this.pages.length - 1) * this.pageSize;
     forward.kvCache(pass, u32(this.pages), lastPageLength);
     forward.inputTokens(pass, u32(tokens), u32(tokens.map((_, index) => this.length + index)));
     forward.outputDistributions(pass, u32([tokens.length - 1]), 1, 8);

@@ -171,8 +171,6 @@ export function createForward(host: HostState, instance: InstanceState, common: 
     }
     const firstSlot = cacheLength - count;
     const slotOf = (index: number) => firstSlot + index;
-    const entryAt = (slot: number): KvEntry | undefined =>
-      pages[Math.floor(slot / pageSize)]?.slots[slot % pageSize];
     if (plan.masks !== undefined) {
       if (plan.masks.length !== count) {
         throw new Error(
@@ -188,7 +186,6 @@ export function createForward(host: HostState, instance: InstanceState, common: 
         }
       });
     }
-    // Every input writes its own slot before anything attends: inputs see earlier inputs of the same pass.
     const entries: KvEntry[] = plan.inputs.map((input) => {
       if ('token' in input) return { token: input.token, position: input.position };
       const slot = host.resources.resolve(`${iface}.input-embeddings`, instance, served, 1, input.embedding);
@@ -199,11 +196,12 @@ export function createForward(host: HostState, instance: InstanceState, common: 
       }
       return { token: slot.value.token, position: input.position };
     });
-    entries.forEach((entry, index) => {
-      const slot = slotOf(index);
-      const page = pages[Math.floor(slot / pageSize)];
-      if (page !== undefined) page.slots[slot % pageSize] = entry;
-    });
+    // Inputs see earlier inputs of the same pass in their own slots; the pages are written only once the
+    // whole pass is known to be valid, so that a refused pass leaves the cache as it was.
+    const entryAt = (slot: number): KvEntry | undefined =>
+      slot >= firstSlot
+        ? entries[slot - firstSlot]
+        : pages[Math.floor(slot / pageSize)]?.slots[slot % pageSize];
     const visibleTo = (index: number): KvEntry[] => {
       const visible: KvEntry[] = [];
       const attend = (slot: number) => {
@@ -251,12 +249,12 @@ export function createForward(host: HostState, instance: InstanceState, common: 
       for (const index of request.indices) checkIndex('output-distributions', index);
     for (const output of plan.embeddingOutputs)
       for (const index of output.indices) checkIndex('output-embeddings', index);
-    for (const output of plan.embeddingOutputs) {
-      output.pointers.forEach((pointer, position) => {
-        const slot = host.resources.resolve(`${iface}.output-embeddings`, instance, served, 1, pointer);
-        slot.value = entries[output.indices[position] ?? 0];
-      });
-    }
+    const embeddingWrites = plan.embeddingOutputs.flatMap((output) =>
+      output.pointers.map((pointer, position) => ({
+        slot: host.resources.resolve(`${iface}.output-embeddings`, instance, served, 1, pointer),
+        value: entries[output.indices[position] ?? 0],
+      })),
+    );
     // Attention over unwritten slots is an error even when no output is asked for. The inputs whose
     // logits are asked for keep what they see, so that it is gathered once.
     const outputIndices = new Set(
@@ -267,6 +265,13 @@ export function createForward(host: HostState, instance: InstanceState, common: 
       const visible = visibleTo(index);
       if (outputIndices.has(index)) outputVisible.set(index, visible);
     }
+    // Valid: the pass takes effect.
+    entries.forEach((entry, index) => {
+      const slot = slotOf(index);
+      const page = pages[Math.floor(slot / pageSize)];
+      if (page !== undefined) page.slots[slot % pageSize] = entry;
+    });
+    for (const { slot, value } of embeddingWrites) slot.value = value;
     const tokens =
       !asksForOutput || plan.tokenRequests.length === 0
         ? undefined
@@ -333,6 +338,14 @@ export function createForward(host: HostState, instance: InstanceState, common: 
     attentionMask(pass: Forward.ForwardPass, mask: Uint32Array[]): void {
       const plan = planOf('attention-mask', pass);
       if (plan.masks !== undefined) throw new Error(`${iface}.attention-mask: the pass already has a mask`);
+      // A mask is a BRLE buffer as `get-buffer` gives it: no zero-length run but a leading one.
+      mask.forEach((runs, index) => {
+        if (runs.some((run, runIndex) => run === 0 && runIndex > 0)) {
+          throw new Error(
+            `${iface}.attention-mask: mask ${index} [${runs.join(', ')}] is not canonical BRLE: only its first run may be empty`,
+          );
+        }
+      });
       plan.masks = mask.map((buffer) => Uint32Array.from(buffer));
     },
     kvCache(pass: Forward.ForwardPass, kvPagePtrs: Uint32Array, lastKvPageLen: number): void {

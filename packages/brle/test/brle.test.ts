@@ -96,7 +96,7 @@ describe('Brle', () => {
   it('matches a boolean-array model on random programs', () => {
     fc.assert(
       fc.property(program, (generated) => checkProgram(Brle, generated)),
-      { numRuns: 500 },
+      { numRuns: 9_000 },
     );
   });
 });

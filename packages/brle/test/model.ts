@@ -33,8 +33,20 @@ export class BoolArrayModel {
     return this.values.slice(start, end).every((value) => value === expected);
   }
 
+  len(): number {
+    return this.values.length;
+  }
+
+  isEmpty(): boolean {
+    return this.values.length === 0;
+  }
+
+  toBools(): boolean[] {
+    return [...this.values];
+  }
+
   /** The canonical run lengths, computed the obvious way. */
-  buffer(): number[] {
+  getBuffer(): number[] {
     const runs: number[] = [];
     let current = false;
     let length = 0;

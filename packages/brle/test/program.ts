@@ -2,6 +2,7 @@
  * Random programs over `inferlib:brle/encoding`, run against an implementation and the boolean-array
  * model side by side. Shared by the in-process test and the component test, so both check one contract.
  */
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { BoolArrayModel } from './model.ts';
@@ -54,24 +55,36 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 export const program = fc.record({ size: fc.nat({ max: 40 }), steps: fc.array(step, { maxLength: 25 }) });
 export type Program = typeof program extends fc.Arbitrary<infer T> ? T : never;
 
-function expectSame(subject: BrleLike, model: BoolArrayModel, context: string): void {
-  expect(Array.from(subject.getBuffer()), `${context}: get-buffer`).toEqual(model.buffer());
-  expect(subject.toBools(), `${context}: to-bools`).toEqual(model.values);
-  expect(subject.len(), `${context}: len`).toBe(model.values.length);
-  expect(subject.isEmpty(), `${context}: is-empty`).toBe(model.values.length === 0);
-  const length = model.values.length;
-  for (const [start, end] of [
+/** Ranges whose is-range-all-value every step checks: the whole, one past the end, the middle third. */
+const probedRanges = (length: number) =>
+  [
     [0, length],
     [0, length + 1],
     [Math.floor(length / 3), Math.ceil((2 * length) / 3)],
-  ] as const) {
-    for (const expected of [false, true]) {
-      expect(
-        subject.isRangeAllValue(start, end, expected),
-        `${context}: is-range-all-value(${start}, ${end}, ${expected})`,
-      ).toBe(model.isRangeAllValue(start, end, expected));
-    }
-  }
+  ] as const;
+
+/** What can be read of a sequence without changing it: the same calls on an implementation and the model. */
+type Readable = Pick<BrleLike, 'len' | 'isEmpty' | 'getBuffer' | 'toBools' | 'isRangeAllValue'>;
+
+/** Every observable of `subject`, with is-range-all-value over the ranges probed for `length` values. */
+const observe = (subject: Readable, length: number) => ({
+  'get-buffer': Array.from(subject.getBuffer()),
+  'to-bools': subject.toBools(),
+  len: subject.len(),
+  'is-empty': subject.isEmpty(),
+  'is-range-all-value': probedRanges(length).flatMap(([start, end]) =>
+    [false, true].map(
+      (expected) => `(${start}, ${end}, ${expected}): ${subject.isRangeAllValue(start, end, expected)}`,
+    ),
+  ),
+});
+
+/** Compares without `expect` unless they differ: a program checks this after every step, thousands of times. */
+function expectSame(subject: BrleLike, model: BoolArrayModel, context: string): void {
+  const length = model.values.length;
+  const observed = observe(subject, length);
+  const predicted = observe(model, length);
+  if (!isDeepStrictEqual(observed, predicted)) expect(observed, context).toEqual(predicted);
 }
 
 /** Runs `steps` on `Brle` and on the model, comparing every observable after each step. */

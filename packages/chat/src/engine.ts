@@ -104,7 +104,7 @@ const valueClasses = (() => {
   };
   return {
     StringValue: classOf<string>(''),
-    IntegerValue: classOf<number>(1),
+    IntegerValue: classOf<number | bigint>(1),
     FloatValue: classOf<number>(1.5),
     BooleanValue: classOf<boolean>(true),
     NullValue: classOf<null>(null),
@@ -127,6 +127,8 @@ function toRuntimeValue(value: unknown): RuntimeValue {
   switch (typeof value) {
     case 'string':
       return new valueClasses.StringValue(value);
+    case 'bigint':
+      return new valueClasses.IntegerValue(value);
     case 'number':
       return Number.isInteger(value)
         ? new valueClasses.IntegerValue(value)

@@ -1,8 +1,9 @@
 /**
  * `tojson` as the reference engine (minijinja) writes it: compact separators, object keys sorted by code
  * point, non-ASCII kept, and `<`, `>`, `&`, `'` escaped as `\u003c`, `\u003e`, `\u0026`, `\u0027` so that
- * the output is safe inside HTML.
+ * the output is safe inside HTML; floats as Python writes them (`1e-07`), as the reference renderer does.
  */
+import { floatRepr } from './python.ts';
 
 /** The shape of @huggingface/jinja's runtime values that serialization reads. */
 export interface RuntimeValue {
@@ -33,7 +34,7 @@ export function compareCodePoints(a: string, b: string): number {
 
 function formatFloat(value: number): string {
   if (!Number.isFinite(value)) throw new Error(`tojson: cannot serialize ${value}`);
-  return Number.isInteger(value) && Math.abs(value) < 1e16 ? `${value}.0` : String(value);
+  return floatRepr(value);
 }
 
 /** Serializes a runtime value; `indent` (spaces) pretty-prints as serde_json does. */

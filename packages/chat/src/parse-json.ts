@@ -1,7 +1,9 @@
 /**
  * JSON text to template values, as Python's `json.loads` gives them: a number written with a fraction or an
- * exponent stays a float (`JsonFloat`, so `tojson` writes `1.0` back as `1.0`), and object members keep
- * their order (`JsonObject`; a plain object would put integer-like keys first).
+ * exponent stays a float (`JsonFloat`, so `tojson` writes `1.0` back as `1.0`), an integer too large for a
+ * double stays exact (a `bigint`), and object members keep their order (`JsonObject`; a plain object would
+ * put integer-like keys first). A number beyond a double's range is not JSON, as for serde_json (Pie's
+ * parser), rather than Python's infinity.
  */
 
 /** A JSON string literal: no raw control characters (U+0000–U+001F), only JSON's escapes. */
@@ -21,7 +23,7 @@ export class JsonObject {
   constructor(readonly entries: readonly (readonly [string, unknown])[]) {}
 }
 
-export type JsonValue = null | boolean | number | string | JsonFloat | JsonObject | JsonValue[];
+export type JsonValue = null | boolean | number | bigint | string | JsonFloat | JsonObject | JsonValue[];
 
 /** Parses `text`, which must be one JSON value; anything else throws a `SyntaxError` naming the offset. */
 export function parseJson(text: string): JsonValue {
@@ -94,9 +96,11 @@ export function parseJson(text: string): JsonValue {
     }
     const number = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(at));
     if (number === null) return fail('unexpected character');
-    at += number[0].length;
     const value = Number(number[0]);
-    return number[1] !== undefined || number[2] !== undefined ? new JsonFloat(value) : value;
+    if (!Number.isFinite(value)) return fail(`number ${number[0]} is out of range`);
+    at += number[0].length;
+    if (number[1] !== undefined || number[2] !== undefined) return new JsonFloat(value);
+    return Number.isSafeInteger(value) ? value : BigInt(number[0]);
   };
   const value = parseValue();
   skipSpace();

@@ -4,12 +4,26 @@
  */
 import type { RuntimeValue } from './json.ts';
 
-function floatRepr(value: number): string {
+/**
+ * Python's `repr` of a float, which `str`, `%s` and `json.dumps` write: the shortest digits that read back
+ * the same (as JavaScript's), in positional form unless the decimal exponent is below -4 or above 15, where
+ * Python writes `1e-05` and `1e+16` (JavaScript switches at other exponents and writes no leading zero).
+ */
+export function floatRepr(value: number): string {
   if (Number.isNaN(value)) return 'nan';
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-  if (Number.isInteger(value) && Math.abs(value) < 1e16) return `${value}.0`;
-  // JavaScript and Python agree on the shortest digits; Python writes the exponent as e+NN / e-NN.
-  return String(value).replace(/e([+-])(\d)$/, 'e$10$2');
+  const sign = value < 0 || Object.is(value, -0) ? '-' : '';
+  const [mantissa = '0', exponentText = '0'] = Math.abs(value).toExponential().split('e');
+  const digits = mantissa.replace('.', '');
+  const exponent = Number(exponentText);
+  if (exponent < -4 || exponent > 15) {
+    const fraction = digits.length > 1 ? `.${digits.slice(1)}` : '';
+    const magnitude = String(Math.abs(exponent)).padStart(2, '0');
+    return `${sign}${digits[0]}${fraction}e${exponent < 0 ? '-' : '+'}${magnitude}`;
+  }
+  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  const integer = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
+  return `${sign}${integer}.${digits.slice(exponent + 1) || '0'}`;
 }
 
 /** Python's `repr` of a string: single quotes unless the text has `'` and no `"`. */
