@@ -402,19 +402,21 @@ describe('tokenizer of the built-in model', () => {
 });
 
 describe('pass times', () => {
-  it('records the host compute time and input count of every pass, failed ones included', () => {
+  it('records the instance, input and output counts and times of every pass, failed ones included', () => {
     const host = createHost({ models: [smallModel(4)] });
     const guest = guestOf(host.createInstance());
     const pages = guest.common.allocateResources(guest.queue, 0, 1);
     const pass = guest.forward.createForwardPass(guest.queue);
     guest.forward.kvCache(pass, pages, 3);
     guest.forward.inputTokens(pass, u32([1, 2, 3]), u32([0, 1, 2]));
+    guest.forward.outputTokens(pass, u32([1, 2]), 0);
     pass.execute();
     const broken = guest.forward.createForwardPass(guest.queue);
     expect(() => broken.execute()).toThrow(/no inputs/);
+    const times = { ms: expect.any(Number), startedAt: expect.any(Number), readyAt: expect.any(Number) };
     expect(host.passTimes).toEqual([
-      { inputs: 3, ms: expect.any(Number) },
-      { inputs: 0, ms: expect.any(Number) },
+      { instanceId: guest.instance.id, inputs: 3, outputTokens: 2, ...times },
+      { instanceId: guest.instance.id, inputs: 0, outputTokens: 0, ...times },
     ]);
   });
 });

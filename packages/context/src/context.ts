@@ -111,15 +111,15 @@ export class Context {
 
   /** The message fills keep their content literal: see `literal-content.ts`. */
   fillSystem(text: string): void {
-    this.#fillMessage('fill-system', text, (formatter) => formatter.addSystem(text), false);
+    this.#fillMessage('fill-system', text, (formatter, content) => formatter.addSystem(content), false);
   }
 
   fillUser(text: string): void {
-    this.#fillMessage('fill-user', text, (formatter) => formatter.addUser(text), true);
+    this.#fillMessage('fill-user', text, (formatter, content) => formatter.addUser(content), true);
   }
 
   fillAssistant(text: string): void {
-    this.#fillMessage('fill-assistant', text, (formatter) => formatter.addAssistant(text), false);
+    this.#fillMessage('fill-assistant', text, (formatter, content) => formatter.addAssistant(content), false);
   }
 
   /** Runs every pending token through one forward pass, asking for no output. */
@@ -173,15 +173,20 @@ export class Context {
   #fillMessage(
     call: string,
     content: string,
-    add: (formatter: ChatFormatter) => void,
+    add: (formatter: ChatFormatter, content: string) => void,
     generationPrompt: boolean,
   ): void {
-    add(this.#formatter);
-    const rendered = this.#formatter.render(generationPrompt, !this.#filled);
-    this.#formatter.clear();
+    const render = (text: string): string => {
+      add(this.#formatter, text);
+      try {
+        return this.#formatter.render(generationPrompt, !this.#filled);
+      } finally {
+        this.#formatter.clear();
+      }
+    };
     const model = { name: this.#modelName, tokenizer: this.#tokenizer };
     try {
-      this.#appendPending(tokenizeMessage(rendered, content, model));
+      this.#appendPending(tokenizeMessage(render, content, model));
     } catch (error) {
       throw new Error(`${iface}.context.${call}: ${error instanceof Error ? error.message : String(error)}`);
     }

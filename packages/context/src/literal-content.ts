@@ -26,15 +26,19 @@ function isControlToken(text: string, tokenizer: Tokenizer, known: Map<string, b
   return control;
 }
 
+/** A placeholder for the content, to find where the template puts it; no template markup holds it. */
+const placeholder = '\u0000';
+
 /**
- * The tokens of `rendered`, a rendering of one message whose `content` it holds, with every control-token
- * text inside the content kept as plain text.
+ * The tokens of one message rendered by `render`, with every control-token text inside its `content` kept
+ * as plain text.
  */
 export function tokenizeMessage(
-  rendered: string,
+  render: (content: string) => string,
   content: string,
   model: { readonly name: string; readonly tokenizer: Tokenizer },
 ): ArrayLike<number> {
+  const rendered = render(content);
   const { tokenizer } = model;
   let known = controlTokensOfModel.get(model.name);
   if (known === undefined) {
@@ -46,8 +50,10 @@ export function tokenizeMessage(
     if (isControlToken(match[0], tokenizer, known)) cuts.push(match.index + 1);
   }
   if (cuts.length === 0) return tokenizer.tokenize(rendered);
-  const contentStart = rendered.lastIndexOf(content);
-  if (contentStart === -1) {
+  // Where the content sits: the template's text around a placeholder must be the text around the content.
+  const [before = '', after, ...more] = render(placeholder).split(placeholder);
+  const contentStart = before.length;
+  if (after === undefined || more.length > 0 || rendered !== `${before}${content}${after}`) {
     throw new Error(
       `the text holds a control token's text, which cannot be kept literal because the chat template changes the text: ${JSON.stringify(content)}`,
     );

@@ -166,8 +166,16 @@ class Fill extends SlotCommand {
   }
   apply(expected: ModelContext, context: Inference.Context): void {
     context[this.kind](this.text);
-    const rendered = this.kind === 'fill' ? this.text : chatml(roleOf[this.kind], this.text);
-    expected.pending.push(...tokenizer.encode(rendered));
+    if (this.kind === 'fill') {
+      expected.pending.push(...tokenizer.encode(this.text));
+      return;
+    }
+    // A message's content stays text: each `<|im_end|>` in it is tokenized cut after its `<`.
+    const [before, after] = chatml(roleOf[this.kind], '\u0000').split('\u0000');
+    const pieces = this.text.split('<|im_end|>').join('<\u0000|im_end|>').split('\u0000');
+    pieces[0] = `${before}${pieces[0]}`;
+    pieces[pieces.length - 1] = `${pieces.at(-1)}${after}`;
+    for (const piece of pieces) expected.pending.push(...tokenizer.encode(piece));
   }
   toString = () => `${this.kind}(${this.slot}, ${JSON.stringify(this.text)})`;
 }
