@@ -1,3 +1,5 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ChildResult, runTypeScript } from './helpers/child.ts';
@@ -43,5 +45,52 @@ describe('inferlib run', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^inferlib: ENOENT.*no-such\.wasm'\n$/);
     expect((await inferlib('launch')).code).toBe(2);
+  });
+
+  it('diagnoses in one line what is no inferlet: text, a core module, an uncomposed app, a library module', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'inferlib-cli-'));
+    const text = join(dir, 'notes.wasm');
+    const core = join(dir, 'core.wasm');
+    await writeFile(text, 'hello');
+    await writeFile(core, Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
+    const run = (wasm: string) => inferlib('run', wasm, '--cache-dir', cacheDir);
+    expect(await run(text)).toMatchObject({
+      code: 1,
+      stderr: `inferlib: ${text} is not WebAssembly (a component starts with \\0asm); build one with pnpm build\n`,
+    });
+    expect(await run(core)).toMatchObject({
+      code: 1,
+      stderr: `inferlib: ${core} is a core WebAssembly module, not a component; componentize it (pnpm build makes components)\n`,
+    });
+    const uncomposed = await run(builtComponentPath('examples', 'hello', 'alone'));
+    expect(uncomposed.code).toBe(1);
+    expect(uncomposed.stderr).toMatch(
+      /(^|\n)inferlet failed: the component imports inferlib:environment\/runtime, which no host provides: it is an app not composed with the library; run its dist\/<app>\.bundled\.wasm or dist\/<app>\.composed\.wasm \(pnpm build, pnpm compose\)\n$/,
+    );
+    // The first run of a component says that it transpiles it.
+    const library = await run(builtComponentPath('packages', 'brle', 'alone'));
+    expect(library.code).toBe(1);
+    expect(library.stderr).toMatch(
+      /(^|\n)inferlet failed: the component exports inferlib:brle\/encoding, not inferlet:core\/run: it is a library module, not an inferlet\n$/,
+    );
+  });
+
+  it('reports prefill, time to first token and steady time per token apart', async () => {
+    const completion = builtComponentPath('examples', 'text-completion', 'bundled');
+    const result = await inferlib(
+      'run',
+      completion,
+      '--cache-dir',
+      cacheDir,
+      '--',
+      '-p',
+      'Echo this.',
+      '-n',
+      '8',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /\[host-shim: prefill \d+ tokens in [\d.]+ ms; first token at [\d.]+ ms; then \d+ tokens at [\d.]+ ms\/token\]\n/,
+    );
   });
 });

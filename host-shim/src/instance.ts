@@ -11,8 +11,11 @@ export type SentItem =
 export interface PassTime {
   readonly instanceId: string;
   readonly inputs: number;
-  /** Tokens it was asked to sample. */
-  readonly outputTokens: number;
+  /**
+   * Sampled tokens the guest read from its result: a token asked for only so that Pie answers the pass
+   * (the queue asks one of every pass) is never read.
+   */
+  readonly tokensRead: number;
   /** How long the host itself computed it (simulated latency not included). */
   readonly ms: number;
   /** `performance.now()` when `execute` was called, and when its result was ready (latency included). */

@@ -52,7 +52,10 @@ function diagnoseInterface(component: LoadedComponent, instance: Instance): stri
   const missing = component.imports.filter((name) => !(name.replace(/@.*$/, '') in instance.imports));
   const runs = component.exports.some((name) => name.replace(/@.*$/, '') === runExport);
   if (!runs) {
-    const exported = component.exports.length === 0 ? 'nothing' : component.exports.join(', ');
+    // jco lists an exported interface under its full name and under its short alias: name the first.
+    const interfaces = component.exports.filter((name) => name.includes(':'));
+    const named = interfaces.length > 0 ? interfaces : component.exports;
+    const exported = named.length === 0 ? 'nothing' : named.join(', ');
     return `the component exports ${exported}, not ${runExport}: it is a library module, not an inferlet`;
   }
   if (missing.some((name) => name.startsWith('inferlib:'))) {

@@ -1,13 +1,13 @@
 import type { PassTime } from './instance.ts';
 
 /**
- * One instance's forward passes summed up for a person: the prefill (passes before the first that samples
- * a token), the time to the first sampled token, and the steady time per token after it. Measured from the
+ * One instance's forward passes summed up for a person: the prefill (passes before the first whose sampled
+ * tokens the guest read), the time to the first sampled token, and the steady time per token after it. Measured from the
  * instance's first pass, with the simulated device time included. `undefined` when no pass sampled a token.
  */
 export function describePassTimes(passes: readonly PassTime[], instanceId: string): string | undefined {
   const own = passes.filter((pass) => pass.instanceId === instanceId);
-  const firstOutput = own.findIndex((pass) => pass.outputTokens > 0);
+  const firstOutput = own.findIndex((pass) => pass.tokensRead > 0);
   const start = own[0]?.startedAt;
   const first = own[firstOutput];
   if (start === undefined || first === undefined) return undefined;
@@ -19,10 +19,10 @@ export function describePassTimes(passes: readonly PassTime[], instanceId: strin
     parts.push(`prefill ${inputs} tokens in ${ms((prefill.at(-1)?.readyAt ?? start) - start)}`);
   }
   parts.push(`first token at ${ms(first.readyAt - start)}`);
-  const steady = own.slice(firstOutput + 1).filter((pass) => pass.outputTokens > 0);
+  const steady = own.slice(firstOutput + 1).filter((pass) => pass.tokensRead > 0);
   const last = steady.at(-1);
   if (last !== undefined) {
-    const tokens = steady.reduce((sum, pass) => sum + pass.outputTokens, 0);
+    const tokens = steady.reduce((sum, pass) => sum + pass.tokensRead, 0);
     const perToken = (last.readyAt - first.readyAt) / tokens;
     parts.push(`then ${tokens} tokens at ${perToken.toFixed(2)} ms/token`);
   }

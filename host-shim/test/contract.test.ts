@@ -402,7 +402,7 @@ describe('tokenizer of the built-in model', () => {
 });
 
 describe('pass times', () => {
-  it('records the instance, input and output counts and times of every pass, failed ones included', () => {
+  it('records the instance, inputs, tokens read and times of every pass, failed ones included', () => {
     const host = createHost({ models: [smallModel(4)] });
     const guest = guestOf(host.createInstance());
     const pages = guest.common.allocateResources(guest.queue, 0, 1);
@@ -410,13 +410,19 @@ describe('pass times', () => {
     guest.forward.kvCache(pass, pages, 3);
     guest.forward.inputTokens(pass, u32([1, 2, 3]), u32([0, 1, 2]));
     guest.forward.outputTokens(pass, u32([1, 2]), 0);
-    pass.execute();
+    pass.execute()?.getTokens();
+    const unread = guest.forward.createForwardPass(guest.queue);
+    guest.forward.kvCache(unread, pages, 4);
+    guest.forward.inputTokens(unread, u32([1]), u32([3]));
+    guest.forward.outputTokens(unread, u32([0]), 0);
+    unread.execute();
     const broken = guest.forward.createForwardPass(guest.queue);
     expect(() => broken.execute()).toThrow(/no inputs/);
     const times = { ms: expect.any(Number), startedAt: expect.any(Number), readyAt: expect.any(Number) };
     expect(host.passTimes).toEqual([
-      { instanceId: guest.instance.id, inputs: 3, outputTokens: 2, ...times },
-      { instanceId: guest.instance.id, inputs: 0, outputTokens: 0, ...times },
+      { instanceId: guest.instance.id, inputs: 3, tokensRead: 2, ...times },
+      { instanceId: guest.instance.id, inputs: 1, tokensRead: 0, ...times },
+      { instanceId: guest.instance.id, inputs: 0, tokensRead: 0, ...times },
     ]);
   });
 });

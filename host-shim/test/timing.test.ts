@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { PassTime } from '../src/instance.ts';
 import { describePassTimes } from '../src/timing.ts';
 
-const pass = (instanceId: string, inputs: number, outputTokens: number, startedAt: number, readyAt: number) =>
-  ({ instanceId, inputs, outputTokens, ms: readyAt - startedAt, startedAt, readyAt }) satisfies PassTime;
+const pass = (instanceId: string, inputs: number, tokensRead: number, startedAt: number, readyAt: number) =>
+  ({ instanceId, inputs, tokensRead, ms: readyAt - startedAt, startedAt, readyAt }) satisfies PassTime;
 
 describe('describePassTimes', () => {
   it("splits one instance's passes into prefill, first token and steady time per token", () => {

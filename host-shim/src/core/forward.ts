@@ -59,14 +59,16 @@ export function createForward(host: HostState, instance: InstanceState, common: 
         return result;
       } finally {
         const ended = performance.now();
-        host.passTimes.push({
+        const time = {
           instanceId: instance.id,
           inputs: this.plan.inputs.length,
-          outputTokens: this.plan.tokenRequests.reduce((sum, request) => sum + request.indices.length, 0),
+          tokensRead: 0,
           ms: ended - startedAt,
           startedAt,
           readyAt: result?.readyAt ?? ended,
-        });
+        };
+        host.passTimes.push(time);
+        result?.recordReadsIn(time);
       }
     }
     [Symbol.dispose](): void {}
@@ -76,6 +78,7 @@ export function createForward(host: HostState, instance: InstanceState, common: 
     readonly #readyAt: number;
     readonly #tokens: number[] | undefined;
     readonly #distributions: [Uint32Array, Float32Array][] | undefined;
+    #time: { tokensRead: number } | undefined;
 
     constructor(
       readyAt: number,
@@ -88,6 +91,10 @@ export function createForward(host: HostState, instance: InstanceState, common: 
     }
     get readyAt(): number {
       return this.#readyAt;
+    }
+    /** Where `get-tokens` counts the tokens the guest read. */
+    recordReadsIn(time: { tokensRead: number }): void {
+      this.#time = time;
     }
     pollable(): Common.Pollable {
       return new HostPollable(this.#readyAt);
@@ -103,6 +110,7 @@ export function createForward(host: HostState, instance: InstanceState, common: 
     }
     getTokens(): Uint32Array | undefined {
       this.#checkReady('get-tokens');
+      if (this.#time !== undefined) this.#time.tokensRead = this.#tokens?.length ?? 0;
       return this.#tokens === undefined ? undefined : Uint32Array.from(this.#tokens);
     }
     [Symbol.dispose](): void {}
