@@ -5,11 +5,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join, relative } from 'node:path';
+import { usage } from '../examples/text-completion/src/options.ts';
+import { runOptions } from '../host-shim/src/usage.ts';
 import { repoRoot } from './lib/paths.ts';
 import { artifactPaths } from './lib/targets.ts';
 
 const app = 'text-completion';
-const runOptions = new Set(['--page-size', '--seed', '--latency-ms', '--message', '--cache-dir']);
+const valuedRunOptions = new Set(['--page-size', '--seed', '--latency-ms', '--message', '--cache-dir']);
 
 const argv = process.argv.slice(2);
 const composed = argv.includes('--composed');
@@ -27,12 +29,26 @@ for (let index = 0; index < rest.length; index++) {
     break;
   }
   const name = arg.split('=')[0] ?? '';
-  if (runOptions.has(name)) {
+  if (valuedRunOptions.has(name)) {
     cliOptions.push(arg);
     if (!arg.includes('=') && index + 1 < rest.length) cliOptions.push(rest[++index] ?? '');
   } else {
     inferletArgs.push(arg);
   }
+}
+
+// Help needs no build: the options of both come from their sources.
+if (inferletArgs.includes('--help') || inferletArgs.includes('-h')) {
+  console.log(`usage: pnpm start [--composed] [inferlib run options] [--] [${app} options]
+
+Builds what it runs, then runs examples/${app} on the host-shim: its single-engine build, or with
+--composed the wac composition of the app and the library components.
+
+inferlib run options:
+${runOptions}
+
+${usage}`);
+  process.exit(0);
 }
 
 /** Runs a TypeScript file of the repository in a child Node, stdin closed, its output passed through. */

@@ -94,3 +94,16 @@ describe('inferlib run', () => {
     );
   });
 });
+
+describe('pnpm start --help', () => {
+  it("shows the CLI's and the inferlet's options without building anything", async () => {
+    const result = await runTypeScript(join(repoRoot, 'scripts', 'start.ts'), ['--', '--help'], {
+      cwd: repoRoot,
+    });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^usage: pnpm start \[--composed\]/);
+    expect(result.stdout).toContain('--latency-ms MS');
+    expect(result.stdout).toContain('-p, --prompt TEXT');
+    expect(result.stdout).not.toMatch(/^build /m);
+  });
+});

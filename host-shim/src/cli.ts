@@ -9,16 +9,7 @@ import { createHost } from './host.ts';
 import { loadComponent } from './load.ts';
 import { runInferlet } from './run.ts';
 import { describePassTimes } from './timing.ts';
-
-const usage = `usage: inferlib run <component.wasm> [options] [-- inferlet arguments…]
-
-options:
-  --page-size N     tokens per KV page of the built-in model (default ${builtinModel.kvPageSize})
-  --seed N          seed of the samplers, any whole number (default 0; negative: --seed=-5)
-  --latency-ms MS   simulated device time of each forward pass (default 0)
-  --message TEXT    a message from the client for the inferlet's receive (repeatable)
-  --cache-dir DIR   where transpiled components are cached (default ~/.cache/inferlib/transpiled)
-  -h, --help        this text`;
+import { usage } from './usage.ts';
 
 function numberOption(name: string, value: string | undefined, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
