@@ -21,6 +21,7 @@ import { allowWitFileAccess, type ComponentizeFeature, componentizeFeatures } fr
 import { isHostImport, linkLibrary } from './lib/linking.ts';
 import { cacheRoot, repoRoot, witRoot } from './lib/paths.ts';
 import { type BuildTarget, loadTargets } from './lib/targets.ts';
+import { typecheck } from './lib/typecheck.ts';
 import {
   readWitTree,
   stageWit,
@@ -44,15 +45,20 @@ interface Componentization {
   /** The name on the progress line and of the work folder. */
   readonly name: string;
   readonly source: string;
+  readonly inputs: readonly string[];
   readonly wit: WitPackage;
   readonly registry: WitRegistry;
   readonly world: string;
   readonly features: readonly ComponentizeFeature[];
   readonly wasm: string;
+  /** Runs before componentizing changed inputs: an app's typecheck. */
+  readonly check: () => void;
 }
 
 interface Bundle {
   readonly source: string;
+  /** The files bundled, for a hash of the sources as written (types and comments included). */
+  readonly inputs: readonly string[];
   /** The host interfaces (`inferlet:*`, `wasi:*`) the bundle imports, as written. */
   readonly hostImports: readonly string[];
 }
@@ -78,7 +84,14 @@ async function bundleEntry(entry: string, plugins: Plugin[], external: string[])
   const hostImports = output.imports
     .filter((item) => item.external && isHostImport(item.path))
     .map((item) => item.path);
-  return { source: text, hostImports: [...new Set(hostImports)].sort() };
+  return {
+    source: text,
+    // Virtual modules of a plugin (`namespace:path`) are no files; their code is in the bundle.
+    inputs: Object.keys(result.metafile.inputs)
+      .filter((input) => !input.includes(':'))
+      .sort(),
+    hostImports: [...new Set(hostImports)].sort(),
+  };
 }
 
 const hashFile = (wasm: string): string => `${wasm}.inputs-hash`;
@@ -105,13 +118,19 @@ async function componentizeIfChanged(job: Componentization, force: boolean): Pro
       }),
     )
     .digest('hex');
-  if (
-    !force &&
-    (await readOrEmpty(hashFile(job.wasm))) === inputsHash &&
-    (await readOrEmpty(job.wasm)) !== ''
-  ) {
+  // An edit that changes no bundled code (a type, a comment) builds nothing, but is typechecked.
+  const sourcesHash = createHash('sha256');
+  for (const input of job.inputs) sourcesHash.update(input).update(await readFile(join(repoRoot, input)));
+  const hashes = `${inputsHash}\n${sourcesHash.digest('hex')}\n`;
+  const [builtFrom, checkedFrom] = (await readOrEmpty(hashFile(job.wasm))).split('\n');
+  if (!force && builtFrom === inputsHash && (await readOrEmpty(job.wasm)) !== '') {
+    if (`${builtFrom}\n${checkedFrom}\n` !== hashes) {
+      job.check();
+      await writeFile(hashFile(job.wasm), hashes);
+    }
     return 'unchanged';
   }
+  job.check();
   const workDir = join(cacheRoot, 'build', job.name);
   const witDir = join(workDir, 'wit');
   await stageWit(job.registry, job.wit, witDir);
@@ -125,20 +144,32 @@ async function componentizeIfChanged(job: Componentization, force: boolean): Pro
   });
   await mkdir(join(job.wasm, '..'), { recursive: true });
   await writeFile(job.wasm, component);
-  await writeFile(hashFile(job.wasm), inputsHash);
+  await writeFile(hashFile(job.wasm), hashes);
   return 'built';
 }
 
+/** Apps typechecked in this run: an app's own component and its single-engine build share the sources. */
+const typechecked = new Set<string>();
+
+/** An app's sources, typechecked once per build (the library's are by `pnpm typecheck`). */
+function typecheckApp(target: BuildTarget): void {
+  if (target.kind !== 'app' || typechecked.has(target.entry)) return;
+  typecheck(target.entry);
+  typechecked.add(target.entry);
+}
+
 async function componentJob(target: BuildTarget): Promise<Componentization> {
-  const { source } = await bundleEntry(target.entry, [], ['inferlib:*', 'inferlet:*', 'wasi:*']);
+  const { source, inputs } = await bundleEntry(target.entry, [], ['inferlib:*', 'inferlet:*', 'wasi:*']);
   return {
     name: target.name,
     source,
+    inputs,
     wit: target.wit,
     registry: target.registry,
     world: target.manifest.world,
     features: target.manifest.features ?? [],
     wasm: target.wasm,
+    check: () => typecheckApp(target),
   };
 }
 
@@ -160,7 +191,7 @@ let fullRegistry: Promise<WitRegistry> | undefined;
 async function singleEngineJob(app: BuildTarget, modules: readonly BuildTarget[]): Promise<Componentization> {
   fullRegistry ??= readWitTree(witRoot).then((packages) => new WitRegistry(packages));
   const registry = await fullRegistry;
-  const { source, hostImports } = await bundleEntry(
+  const { source, inputs, hostImports } = await bundleEntry(
     app.entry,
     [linkLibrary({ host: 'external', absent: absentHostInterfaces(app, modules) })],
     [],
@@ -193,11 +224,13 @@ async function singleEngineJob(app: BuildTarget, modules: readonly BuildTarget[]
   return {
     name: `${app.name}.bundled`,
     source,
+    inputs,
     wit,
     registry,
     world,
     features: app.manifest.features ?? [],
     wasm: app.bundledWasm,
+    check: () => typecheckApp(app),
   };
 }
 
@@ -239,4 +272,8 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: parallel }, worker));
 }
 
-await main();
+// A build error is the message, not a stack: it names the file and the cause.
+await main().catch((error: unknown) => {
+  console.error(`build: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
