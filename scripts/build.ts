@@ -59,7 +59,8 @@ interface Bundle {
   readonly source: string;
   /** The files bundled, for a hash of the sources as written (types and comments included). */
   readonly inputs: readonly string[];
-  /** The host interfaces (`inferlet:*`, `wasi:*`) the bundle imports, as written. */
+  /** The interfaces the bundle imports, as written; and the host ones (`inferlet:*`, `wasi:*`) among them. */
+  readonly imports: readonly string[];
   readonly hostImports: readonly string[];
 }
 
@@ -81,16 +82,17 @@ async function bundleEntry(entry: string, plugins: Plugin[], external: string[])
   const output = Object.values(result.metafile.outputs)[0];
   const text = result.outputFiles[0]?.text;
   if (output === undefined || text === undefined) throw new Error(`esbuild produced no output for ${entry}`);
-  const hostImports = output.imports
-    .filter((item) => item.external && isHostImport(item.path))
-    .map((item) => item.path);
+  const imports = [
+    ...new Set(output.imports.filter((item) => item.external).map((item) => item.path)),
+  ].sort();
   return {
     source: text,
     // Virtual modules of a plugin (`namespace:path`) are no files; their code is in the bundle.
     inputs: Object.keys(result.metafile.inputs)
       .filter((input) => !input.includes(':'))
       .sort(),
-    hostImports: [...new Set(hostImports)].sort(),
+    imports,
+    hostImports: imports.filter(isHostImport),
   };
 }
 
@@ -158,8 +160,28 @@ function typecheckApp(target: BuildTarget): void {
   typechecked.add(target.entry);
 }
 
+/** Refuses a bundle importing an interface its world does not, naming both files (componentize-js would fail obscurely). */
+function checkWorldImports(target: BuildTarget, imports: readonly string[]): void {
+  const declared = new Set(target.world.imports.map(unversioned));
+  const missing = imports.filter((specifier) => !declared.has(unversioned(specifier)));
+  if (missing.length === 0) return;
+  const world = target.manifest.world;
+  const file = [...target.wit.files].find(([, text]) =>
+    new RegExp(`\\bworld\\s+${world}\\b`).test(text),
+  )?.[0];
+  const worldFile = relative(repoRoot, join(target.wit.dir, file ?? ''));
+  throw new Error(
+    `${relative(repoRoot, target.entry)} imports ${missing.join(', ')}, which world ${world} (${worldFile}) does not import: add ${missing.map((name) => `\`import ${unversioned(name)};\``).join(' ')} to the world`,
+  );
+}
+
 async function componentJob(target: BuildTarget): Promise<Componentization> {
-  const { source, inputs } = await bundleEntry(target.entry, [], ['inferlib:*', 'inferlet:*', 'wasi:*']);
+  const { source, inputs, imports } = await bundleEntry(
+    target.entry,
+    [],
+    ['inferlib:*', 'inferlet:*', 'wasi:*'],
+  );
+  checkWorldImports(target, imports);
   return {
     name: target.name,
     source,

@@ -3,8 +3,9 @@
  * bundled from `src/component.ts` and componentized against its world.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { componentEmbed, componentNew, componentWit } from '@bytecodealliance/jco';
 import { allowWitFileAccess, type ComponentizeFeature } from './componentize.ts';
 import { cacheRoot, repoRoot } from './paths.ts';
@@ -133,10 +134,23 @@ export function artifactPaths(dir: string): Pick<BuildTarget, 'wasm' | 'composed
   };
 }
 
+/** Refuses a package whose dependencies were never installed (a new one, before `pnpm install`). */
+function checkInstalled(dir: string, pkg: PackageJson): void {
+  const missing = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter(
+    (name) => !existsSync(join(dir, 'node_modules', name)),
+  );
+  if (missing.length > 0) {
+    throw new Error(
+      `${relative(repoRoot, dir)}: ${missing.join(', ')} not installed; run pnpm install (the workspace links its packages)`,
+    );
+  }
+}
+
 export async function loadTarget(dir: string, kind: BuildTarget['kind']): Promise<BuildTarget | undefined> {
   const pkg = await readPackageJson(dir);
   const manifest = pkg.inferlib?.component;
   if (manifest === undefined) return undefined;
+  checkInstalled(dir, pkg);
   const name = basename(dir);
   const wit = await readWitPackage(resolve(dir, manifest.wit));
   const registry = await targetRegistry(dir, pkg, wit);
