@@ -25,7 +25,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'components',
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
           // Transpiling a composition (86 MB) takes half a minute on an idle machine and minutes on a busy
           // one, beside the other test worker; the tests themselves are quick.
           testTimeout: 300_000,
