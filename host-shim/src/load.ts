@@ -3,7 +3,7 @@
  * own imports), cached on disk by the component's content hash.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -171,11 +171,51 @@ async function transpilerVersion(): Promise<string> {
   }
 }
 
+/** How much the transpile cache keeps by default: a composition transpiles to ~85 MB, a single engine to ~13. */
+export const defaultCacheLimitBytes = 2 * 1024 ** 3;
+
+const isCacheEntry = (name: string): boolean => /^[0-9a-f]{32}$/.test(name);
+
+async function sizeOf(path: string): Promise<number> {
+  const entries = await readdir(path, { withFileTypes: true });
+  let total = 0;
+  for (const entry of entries) {
+    const child = join(path, entry.name);
+    total += entry.isDirectory() ? await sizeOf(child) : (await stat(child)).size;
+  }
+  return total;
+}
+
+/**
+ * Evicts the least recently used transpilations until the cache holds at most `limit` bytes; `keep` (the
+ * one just loaded) stays. Each load marks its entry used (its folder's modification time).
+ */
+async function pruneCache(cacheDir: string, keep: string, limit: number): Promise<void> {
+  const entries = [];
+  for (const name of (await readdir(cacheDir)).filter(isCacheEntry)) {
+    const path = join(cacheDir, name);
+    try {
+      entries.push({ path, used: (await stat(path)).mtimeMs, size: await sizeOf(path) });
+    } catch {
+      // Evicted by another process meanwhile.
+    }
+  }
+  let total = entries.reduce((sum, entry) => sum + entry.size, 0);
+  for (const entry of entries.sort((a, b) => a.used - b.used)) {
+    if (total <= limit) break;
+    if (entry.path === keep) continue;
+    await rm(entry.path, { recursive: true, force: true });
+    total -= entry.size;
+  }
+}
+
 /** Transpiles `wasm` (bytes or a path) unless its transpilation is cached, and imports it. */
 export async function loadComponent(
   wasm: Uint8Array | string,
   options: {
     readonly cacheDir?: string;
+    /** The most the cache keeps, least recently used evicted first ({@link defaultCacheLimitBytes}). */
+    readonly cacheLimitBytes?: number;
     /** Called before a transpilation that is not cached (it takes seconds for a large component). */
     readonly onTranspile?: () => void;
   } = {},
@@ -189,8 +229,12 @@ export async function loadComponent(
     .update(bytes)
     .digest('hex')
     .slice(0, 32);
-  const dir = join(options.cacheDir ?? defaultCacheDir(), hash);
-  if (!(await exists(join(dir, entryFile)))) {
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const dir = join(cacheDir, hash);
+  if (await exists(join(dir, entryFile))) {
+    const now = new Date();
+    await utimes(dir, now, now);
+  } else {
     options.onTranspile?.();
     const transpileOptions = { name: 'component', instantiation: 'async', emitTypescriptDeclarations: false };
     const { files, imports, exports } = (await transpile(
@@ -219,6 +263,7 @@ export async function loadComponent(
       await rm(partial, { recursive: true, force: true });
       if (!(await exists(join(dir, entryFile)))) throw error;
     }
+    await pruneCache(cacheDir, dir, options.cacheLimitBytes ?? defaultCacheLimitBytes);
   }
   const { instantiate } = (await import(pathToFileURL(join(dir, entryFile)).href)) as {
     instantiate: Instantiate;
