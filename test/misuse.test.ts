@@ -1,0 +1,81 @@
+/**
+ * The README's table of misuse and what it gets, checked row by row: each row's message is what the case
+ * produces (in one engine: the app's sources in Node, as the single-engine build behaves).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHost, loadComponent, runInferlet } from '@inferlib/host-shim';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadApp } from './helpers/builds.ts';
+import { cacheDir, loadBuilt, repoRoot } from './helpers/components.ts';
+
+/** The rows of the README's "When something goes wrong" table: misuse → message, backticks removed. */
+async function readmeRows(): Promise<Map<string, string>> {
+  const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.split('## When something goes wrong')[1]?.split('\n## ')[0] ?? '';
+  const cell = (text: string) => text.trim().replace(/^`|`$/g, '');
+  const rows = section
+    .split('\n')
+    .filter((line) => line.startsWith('| ') && !line.startsWith('| misuse') && !line.startsWith('| ---'))
+    .map((line) => line.slice(1, -1).split(' | '))
+    .map(([misuse = '', message = '']): [string, string] => [
+      misuse.trim().replaceAll('`', ''),
+      cell(message),
+    ]);
+  return new Map(rows);
+}
+
+/** The error of a run of the context-client fixture's scenario, in Node. */
+async function contextClientError(...args: string[]): Promise<string> {
+  const outcome = await runInferlet(
+    await loadApp('test/fixtures', 'context-client', 'node'),
+    createHost().createInstance({ args }),
+  );
+  return outcome.ok ? 'no error' : outcome.error;
+}
+
+async function loadError(bytes: Uint8Array): Promise<string> {
+  const wasm = join(repoRoot, 'node_modules', '.cache', 'inferlib', 'misuse.wasm');
+  await writeFile(wasm, bytes);
+  try {
+    await loadComponent(wasm, { cacheDir });
+    return 'loaded';
+  } catch (error) {
+    return (error as Error).message.replace(wasm, '<file>');
+  }
+}
+
+async function runError(group: 'examples' | 'packages', name: string): Promise<string> {
+  const outcome = await runInferlet(await loadBuilt(group, name, 'alone'), createHost().createInstance());
+  return outcome.ok ? 'no error' : outcome.error;
+}
+
+const cases: Record<string, () => Promise<string>> = {
+  'generate on a context with nothing filled': () => contextClientError('empty'),
+  'generate with an empty stop sequence': () => contextClientError('misuse', 'empty-stop'),
+  'generate with max-tokens -1': () => contextClientError('misuse', 'negative-max-tokens'),
+  'generate with top-k -5': () => contextClientError('misuse', 'negative-top-k'),
+  'generate with top-k 0': () => contextClientError('misuse', 'zero-top-k'),
+  'a context used after its drop': () => contextClientError('use-after-drop'),
+  'a context dropped twice': () => contextClientError('drop-twice'),
+  'a model used after its drop': () => contextClientError('model-after-drop'),
+  'a file that is not WebAssembly': () => loadError(new TextEncoder().encode('hello')),
+  'a core module': () => loadError(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0)),
+  "an app's own component, not composed": () => runError('examples', 'hello'),
+  'a library module': () => runError('packages', 'brle'),
+};
+
+let rows: Map<string, string>;
+beforeAll(async () => {
+  rows = await readmeRows();
+});
+
+describe("the README's misuse table", () => {
+  it('has a row for each checked case and no other', () => {
+    expect([...rows.keys()].sort()).toEqual(Object.keys(cases).sort());
+  });
+
+  it.each(Object.keys(cases))('%s', async (misuse) => {
+    expect(await cases[misuse]?.()).toBe(rows.get(misuse));
+  });
+});
