@@ -103,6 +103,9 @@ export function describeContextScenarios(build: AppBuild): void {
         expect(first, `page size ${kvPageSize}`).toBe(`${prompt}<|im_end|>`);
         expect(second.endsWith('<|im_end|>')).toBe(true);
         expect(text).toBe(tokenizer.decode(tokens));
+        // The conversation as the template renders it: the generated turn closed as it closes a message.
+        const rendered = `${chatml('system', 'You copy.')}${chatml('user', prompt)}${chatml('assistant', prompt)}${chatml('user', 'A second turn.')}<|im_start|>assistant\n${second}`;
+        expect(tokens).toEqual(tokenizer.encode(rendered));
         const firstPrompt = tokenizer.encode(
           `${chatml('system', 'You copy.')}${chatml('user', prompt)}<|im_start|>assistant\n`,
         );
@@ -110,7 +113,7 @@ export function describeContextScenarios(build: AppBuild): void {
         // Generated: from the first prompt to the end of the first turn, and after the second prompt.
         const endOfFirstTurn =
           tokens.indexOf(tokenizer.encode('<|im_end|>')[0] ?? -1, firstPrompt.length) + 1;
-        const secondPrompt = tokenizer.encode(`${chatml('user', 'A second turn.')}<|im_start|>assistant\n`);
+        const secondPrompt = tokenizer.encode(`\n${chatml('user', 'A second turn.')}<|im_start|>assistant\n`);
         const secondStart = endOfFirstTurn + secondPrompt.length;
         expect(tokens.slice(endOfFirstTurn, secondStart)).toEqual(secondPrompt);
         expectReference(tokens.slice(0, endOfFirstTurn), firstPrompt.length, 0, { kind: 'none' });

@@ -4,6 +4,7 @@ import type { Model, Tokenizer } from 'inferlib:model/models';
 import { type ForwardPass, Queue } from 'inferlib:queue/queues';
 import { pushAll, refuseAfterDrop } from '@inferlib/support';
 import { tokenizeMessage } from './literal-content.ts';
+import { turnClosing } from './turn-closing.ts';
 
 const iface = 'inferlib:context/inference';
 
@@ -87,6 +88,8 @@ export class Context {
   readonly #processed: number[] = [];
   #pending: number[] = [];
   #filled = false;
+  /** The tokens generated since the last fill: the assistant's turn, which the next message fill closes. */
+  #generatedTurn: number[] = [];
 
   constructor(model: Model) {
     let formatter: ChatFormatter;
@@ -149,6 +152,7 @@ export class Context {
         throw new Error(`${iface}.context.generate: the forward pass returned no token`);
       this.#pending = [token];
       generated.push(token);
+      this.#generatedTurn.push(token);
       if (stopConfig.eosSequences.some((sequence) => endsWith(generated, sequence))) break;
     }
     return this.#tokenizer.detokenize(Uint32Array.from(generated));
@@ -169,21 +173,24 @@ export class Context {
     this.#queue[Symbol.dispose]();
   }
 
-  /** Renders one message alone; `begin_of_sequence` only while nothing has been filled yet. */
+  /**
+   * Fills one message rendered alone (`begin_of_sequence` only while nothing has been filled yet), after
+   * the closing of the turn generated since the last fill, if any.
+   */
   #fillMessage(
     call: string,
     content: string,
     add: (formatter: ChatFormatter, content: string) => void,
     generationPrompt: boolean,
   ): void {
-    const render = (text: string): string => {
-      add(this.#formatter, text);
-      try {
-        return this.#formatter.render(generationPrompt, !this.#filled);
-      } finally {
-        this.#formatter.clear();
-      }
-    };
+    const turn = this.#generatedTurn;
+    const closing =
+      turn.length === 0
+        ? ''
+        : turnClosing(this.#modelName, this.#tokenizer.detokenize(Uint32Array.from(turn)), (text) =>
+            this.#render((formatter, message) => formatter.addAssistant(message), text, false),
+          );
+    const render = (text: string): string => closing + this.#render(add, text, generationPrompt);
     const model = { name: this.#modelName, tokenizer: this.#tokenizer };
     try {
       this.#appendPending(tokenizeMessage(render, content, model));
@@ -192,9 +199,23 @@ export class Context {
     }
   }
 
+  #render(
+    add: (formatter: ChatFormatter, content: string) => void,
+    content: string,
+    prompt: boolean,
+  ): string {
+    add(this.#formatter, content);
+    try {
+      return this.#formatter.render(prompt, !this.#filled);
+    } finally {
+      this.#formatter.clear();
+    }
+  }
+
   #appendPending(tokens: ArrayLike<number>): void {
     pushAll(this.#pending, tokens);
     this.#filled = true;
+    this.#generatedTurn = [];
   }
 
   /** Holds exactly the pages `length` tokens need. */

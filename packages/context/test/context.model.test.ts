@@ -57,6 +57,17 @@ const chatml = (role: string, content: string) =>
 interface ModelContext {
   readonly processed: number[];
   pending: number[];
+  /** Tokens generated since the last fill: a turn the next message fill closes. */
+  turn: number[];
+}
+
+/** ChatML closes an assistant message with `<|im_end|>\n`: what a generated turn still lacks of it. */
+function turnClosing(generated: string): string {
+  const closing = '<|im_end|>\n';
+  for (let overlap = Math.min(closing.length, generated.length); overlap > 0; overlap--) {
+    if (generated.endsWith(closing.slice(0, overlap))) return closing.slice(overlap);
+  }
+  return closing;
 }
 
 interface Model {
@@ -131,7 +142,7 @@ class Create implements Command {
     return model.contexts[this.slot] === undefined;
   }
   run(model: Model, real: Real): void {
-    model.contexts[this.slot] = { processed: [], pending: [] };
+    model.contexts[this.slot] = { processed: [], pending: [], turn: [] };
     real.contexts[this.slot] = new real.library.Context(real.library.model);
     expectAgreement(model, real, this.toString());
   }
@@ -168,12 +179,16 @@ class Fill extends SlotCommand {
     context[this.kind](this.text);
     if (this.kind === 'fill') {
       expected.pending.push(...tokenizer.encode(this.text));
+      expected.turn = [];
       return;
     }
+    // The turn generated since the last fill is closed first.
+    const closing = expected.turn.length === 0 ? '' : turnClosing(tokenizer.decode(expected.turn));
+    expected.turn = [];
     // A message's content stays text: each `<|im_end|>` in it is tokenized cut after its `<`.
     const [before, after] = chatml(roleOf[this.kind], '\u0000').split('\u0000');
     const pieces = this.text.split('<|im_end|>').join('<\u0000|im_end|>').split('\u0000');
-    pieces[0] = `${before}${pieces[0]}`;
+    pieces[0] = `${closing}${before}${pieces[0]}`;
     pieces[pieces.length - 1] = `${pieces.at(-1)}${after}`;
     for (const piece of pieces) expected.pending.push(...tokenizer.encode(piece));
   }
@@ -216,6 +231,7 @@ class Generate extends SlotCommand {
       expected.processed.push(...expected.pending);
       expected.pending = [token];
       generated.push(token);
+      expected.turn.push(token);
       if (this.eosSequences.some((sequence) => sequence.join() === generated.slice(-sequence.length).join()))
         break;
     }
@@ -285,7 +301,7 @@ async function start(pageSize: number, seed: number): Promise<{ model: Model; re
   // Every slot starts with a live context; a dropped one may be created again.
   return {
     model: {
-      contexts: Array.from({ length: slots }, () => ({ processed: [], pending: [] })),
+      contexts: Array.from({ length: slots }, () => ({ processed: [], pending: [], turn: [] })),
       pageSize,
       oracle: sparseModel,
       random: new SeededRandom(seed),
