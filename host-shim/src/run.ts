@@ -47,10 +47,13 @@ export async function runInferlet(component: LoadedComponent, instance: Instance
 
 const runExport = 'inferlet:core/run';
 
+/** `wasi:io/poll@0.2.4` → `wasi:io/poll`, as an import object is keyed. */
+const unversioned = (name: string): string => name.replace(/@.*$/, '');
+
 /** Why `component` cannot run as an inferlet on this host, if it cannot: a one-line diagnosis. */
 function diagnoseInterface(component: LoadedComponent, instance: Instance): string | undefined {
-  const missing = component.imports.filter((name) => !(name.replace(/@.*$/, '') in instance.imports));
-  const runs = component.exports.some((name) => name.replace(/@.*$/, '') === runExport);
+  const missing = component.imports.filter((name) => !(unversioned(name) in instance.imports));
+  const runs = component.exports.some((name) => unversioned(name) === runExport);
   if (!runs) {
     // jco lists an exported interface under its full name and under its short alias: name the first.
     const interfaces = component.exports.filter((name) => name.includes(':'));

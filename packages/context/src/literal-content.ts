@@ -1,5 +1,6 @@
 import type { Tokenizer } from 'inferlib:model/models';
 import { pushAll } from '@inferlib/support';
+import { aroundContent } from './around-content.ts';
 
 /**
  * Message content is text. The host tokenizer turns the text of any control token (`<|im_end|>`) into
@@ -26,9 +27,6 @@ function isControlToken(text: string, tokenizer: Tokenizer, known: Map<string, b
   return control;
 }
 
-/** A placeholder for the content, to find where the template puts it; no template markup holds it. */
-const placeholder = '\u0000';
-
 /**
  * The tokens of one message rendered by `render`, with every control-token text inside its `content` kept
  * as plain text.
@@ -51,13 +49,13 @@ export function tokenizeMessage(
   }
   if (cuts.length === 0) return tokenizer.tokenize(rendered);
   // Where the content sits: the template's text around a placeholder must be the text around the content.
-  const [before = '', after, ...more] = render(placeholder).split(placeholder);
-  const contentStart = before.length;
-  if (after === undefined || more.length > 0 || rendered !== `${before}${content}${after}`) {
+  const around = aroundContent(render);
+  if (around === undefined || rendered !== `${around[0]}${content}${around[1]}`) {
     throw new Error(
       `the text holds a control token's text, which cannot be kept literal because the chat template changes the text: ${JSON.stringify(content)}`,
     );
   }
+  const contentStart = around[0].length;
   const tokens: number[] = [];
   let pieceStart = 0;
   for (const cut of cuts) {

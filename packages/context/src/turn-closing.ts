@@ -5,11 +5,10 @@
  * template never renders (`<|im_end|><|im_start|>user`).
  */
 
+import { aroundContent } from './around-content.ts';
+
 /** Per model name, the template's text after an assistant message's content. */
 const closingOfModel = new Map<string, string>();
-
-/** A placeholder for the content; no template markup holds it. */
-const placeholder = '\u0000';
 
 /**
  * What to append after `generated` (the text of the turn so far) to close it as `renderAssistant` (which
@@ -24,8 +23,7 @@ export function turnClosing(
 ): string {
   let closing = closingOfModel.get(modelName);
   if (closing === undefined) {
-    const parts = renderAssistant(placeholder).split(placeholder);
-    closing = parts.length === 2 ? (parts[1] ?? '') : '';
+    closing = aroundContent(renderAssistant)?.[1] ?? '';
     closingOfModel.set(modelName, closing);
   }
   for (let overlap = Math.min(closing.length, generated.length); overlap > 0; overlap--) {
