@@ -1,5 +1,10 @@
+import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
 import type { ExportOf } from '@inferlib/support';
 import { Context } from './context.ts';
+import { complete, fillTokens, fork, Generator, predict } from './generation.ts';
 
 export const inference = { Context } satisfies ExportOf<typeof Inference>;
+export const generation = { Generator, complete, fork, predict, fillTokens } satisfies ExportOf<
+  typeof Generation
+>;

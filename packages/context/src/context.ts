@@ -1,34 +1,32 @@
 import { ChatFormatter } from 'inferlib:chat/formatter';
 import type { SamplerConfig, StopConfig } from 'inferlib:context/inference';
 import type { Model, Tokenizer } from 'inferlib:model/models';
-import { type ForwardPass, Queue } from 'inferlib:queue/queues';
+import { type Distribution, type ForwardPass, Queue } from 'inferlib:queue/queues';
 import { pushAll, refuseAfterDrop } from '@inferlib/support';
+import { checkCount, checkSampler, iface } from './checks.ts';
+import { Conversation, type Message, type Role } from './conversation.ts';
 import { tokenizeMessage } from './literal-content.ts';
-import { turnClosing } from './turn-closing.ts';
 
-const iface = 'inferlib:context/inference';
-
-/** Asks `pass` for one token at input `index`, sampled as `sampler` says. */
-function requestToken(pass: ForwardPass, index: number, sampler: SamplerConfig): void {
-  const at = Uint32Array.of(index);
+/** Asks `pass` for one token at each of `indices`, sampled as `sampler` says. */
+function requestTokens(pass: ForwardPass, indices: Uint32Array, sampler: SamplerConfig): void {
   switch (sampler.tag) {
     case 'greedy':
-      pass.outputTokens(at, 0);
+      pass.outputTokens(indices, 0);
       break;
     case 'multinomial':
-      pass.outputTokens(at, sampler.val);
+      pass.outputTokens(indices, sampler.val);
       break;
     case 'top-p':
-      pass.outputTokensTopP(at, ...sampler.val);
+      pass.outputTokensTopP(indices, ...sampler.val);
       break;
     case 'top-k':
-      pass.outputTokensTopK(at, ...sampler.val);
+      pass.outputTokensTopK(indices, ...sampler.val);
       break;
     case 'min-p':
-      pass.outputTokensMinP(at, ...sampler.val);
+      pass.outputTokensMinP(indices, ...sampler.val);
       break;
     case 'top-k-top-p':
-      pass.outputTokensTopKTopP(at, ...sampler.val);
+      pass.outputTokensTopKTopP(indices, ...sampler.val);
       break;
   }
 }
@@ -36,195 +34,380 @@ function requestToken(pass: ForwardPass, index: number, sampler: SamplerConfig):
 const generateCall = `${iface}.context.generate`;
 
 /**
- * A count as a caller meant it. In one engine a negative or fractional number arrives as it is; through the
- * WIT a negative one arrives wrapped around as 2^32 − n (the caller's lowering does not check), so 2^31 or
- * more, which no generation could mean, is refused too.
+ * Proposes draft tokens to verify in the next pass, at most `max`, from the processed and pending tokens:
+ * how a speculative context (`context-pld`) decodes several tokens per pass.
  */
-function checkCount(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`${generateCall}: ${name} ${value} is not a count (a u32)`);
-  }
-  if (value >= 2 ** 31) {
-    throw new Error(
-      `${generateCall}: ${name} ${value} is 2^31 or more, which no generation means; a negative number wrapped around to a u32?`,
-    );
-  }
-}
-
-function checkSampler(sampler: SamplerConfig): void {
-  if (sampler.tag === 'top-k' || sampler.tag === 'top-k-top-p') checkCount('top-k', sampler.val[1]);
+export interface ProposeDrafts {
+  (processed: readonly number[], pending: readonly number[], max: number): number[];
+  /** The most drafts one pass verifies. */
+  readonly maxDrafts: number;
 }
 
 /**
  * Refuses stop sequences that could never match because they are empty. A token outside the vocabulary is
  * not checked: only `get-vocabs` could tell, which costs seconds through a component boundary.
  */
-function checkStopConfig({ maxTokens, eosSequences }: StopConfig): void {
-  checkCount('max-tokens', maxTokens);
+export function checkStopConfig(call: string, { maxTokens, eosSequences }: StopConfig): void {
+  checkCount(call, 'max-tokens', maxTokens);
   eosSequences.forEach((sequence, index) => {
     if (sequence.length === 0)
-      throw new Error(`${generateCall}: eos-sequences[${index}] is empty, so it would never stop`);
+      throw new Error(`${call}: eos-sequences[${index}] is empty, so it would never stop`);
   });
 }
 
 /** Whether `tokens` end with `suffix` (never empty: `checkStopConfig` refuses that). */
-const endsWith = (tokens: readonly number[], suffix: Uint32Array): boolean =>
+export const endsWith = (tokens: readonly number[], suffix: Uint32Array): boolean =>
   suffix.length <= tokens.length &&
   suffix.every((token, index) => tokens[tokens.length - suffix.length + index] === token);
+
+/**
+ * What a context and its forks share: the model's queue, tokenizer and chat formatter, and the KV pages,
+ * each counted by its holders. Freed when the last context holding it is dropped.
+ */
+class Session {
+  readonly queue: Queue;
+  readonly tokenizer: Tokenizer;
+  readonly formatter: ChatFormatter;
+  readonly pageSize: number;
+  readonly modelName: string;
+  readonly proposeDrafts: ProposeDrafts | undefined;
+  /** Holders of each page that more than one context holds; a page missing here has one. */
+  readonly #sharedPages = new Map<number, number>();
+  #contexts = 0;
+
+  constructor(model: Model, proposeDrafts: ProposeDrafts | undefined) {
+    try {
+      this.formatter = new ChatFormatter(model.getPromptTemplate());
+    } catch (error) {
+      throw new Error(
+        `${iface}.context: the chat template of model ${model.getName()} does not compile: ${String(error)}`,
+      );
+    }
+    this.modelName = model.getName();
+    this.queue = Queue.fromModelName(this.modelName);
+    this.tokenizer = model.getTokenizer();
+    this.pageSize = model.getKvPageSize();
+    this.proposeDrafts = proposeDrafts;
+  }
+
+  join(): this {
+    this.#contexts++;
+    return this;
+  }
+
+  leave(): void {
+    if (--this.#contexts > 0) return;
+    this.formatter[Symbol.dispose]();
+    this.tokenizer[Symbol.dispose]();
+    this.queue[Symbol.dispose]();
+  }
+
+  render(messages: readonly Message[], generationPrompt: boolean, beginOfSequence: boolean): string {
+    const adders: Record<Role, (content: string) => void> = {
+      system: (content) => this.formatter.addSystem(content),
+      user: (content) => this.formatter.addUser(content),
+      assistant: (content) => this.formatter.addAssistant(content),
+    };
+    for (const { role, content } of messages) adders[role](content);
+    try {
+      return this.formatter.render(generationPrompt, beginOfSequence);
+    } finally {
+      this.formatter.clear();
+    }
+  }
+
+  isShared(page: number): boolean {
+    return this.#sharedPages.has(page);
+  }
+
+  share(pages: readonly number[]): void {
+    for (const page of pages) this.#sharedPages.set(page, (this.#sharedPages.get(page) ?? 1) + 1);
+  }
+
+  /** Gives up one holding of each page; frees those nobody holds any more. */
+  release(pages: readonly number[]): void {
+    const free: number[] = [];
+    for (const page of pages) {
+      const holders = this.#sharedPages.get(page);
+      if (holders === undefined) free.push(page);
+      else if (holders === 2) this.#sharedPages.delete(page);
+      else this.#sharedPages.set(page, holders - 1);
+    }
+    if (free.length > 0) this.queue.deallocateKvPages(Uint32Array.from(free));
+  }
+}
 
 /**
  * A conversation on one model. Text is tokenized into *pending* tokens; a forward pass moves them into the
  * KV cache (*processed*), which lives in pages of the model's page size, grown and shrunk as it changes.
  */
 export class Context {
-  readonly #queue: Queue;
-  readonly #tokenizer: Tokenizer;
-  readonly #formatter: ChatFormatter;
-  readonly #pageSize: number;
-  readonly #modelName: string;
+  /** Set by a subclass whose contexts decode speculatively (`context-pld`). */
+  static readonly proposeDrafts: ProposeDrafts | undefined = undefined;
+
+  readonly #session: Session;
   readonly #pages: number[] = [];
   /** `#pages` as the host takes it, made again only when the pages change. */
   #pageList = new Uint32Array(0);
   readonly #processed: number[] = [];
   #pending: number[] = [];
+  /** How many of the first pending tokens `get-token-ids` shows: generated ones (or processed, taken back). */
+  #shownPending = 0;
   #filled = false;
-  /** The tokens generated since the last fill: the assistant's turn, which the next message fill closes. */
-  #generatedTurn: number[] = [];
+  #conversation: Conversation;
+  /** Where the assistant's turn starts (after a generation prompt), as an index into all the tokens. */
+  #turnStart: number | undefined;
+  /** The generation prompt's token count, while it ends the tokens and may be taken back. */
+  #promptTokens = 0;
+  /** Tokens a speculative step generated beyond the one handed out: part of the context until given back. */
+  #ahead: number[] = [];
 
-  constructor(model: Model) {
-    let formatter: ChatFormatter;
-    try {
-      formatter = new ChatFormatter(model.getPromptTemplate());
-    } catch (error) {
-      throw new Error(
-        `${iface}.context: the chat template of model ${model.getName()} does not compile: ${String(error)}`,
-      );
-    }
-    this.#formatter = formatter;
-    this.#modelName = model.getName();
-    this.#queue = Queue.fromModelName(this.#modelName);
-    this.#tokenizer = model.getTokenizer();
-    this.#pageSize = model.getKvPageSize();
+  constructor(model: Model | Session) {
+    this.#session =
+      model instanceof Session ? model.join() : new Session(model, new.target.proposeDrafts).join();
+    this.#conversation = new Conversation((messages, prompt, bos) =>
+      this.#session.render(messages, prompt, bos),
+    );
   }
 
   /** Text as it is, control tokens included (`<|im_end|>` becomes that token). */
   fill(text: string): void {
-    this.#appendPending(this.#tokenizer.tokenize(text));
+    this.settle();
+    this.#appendPending(this.#session.tokenizer.tokenize(text));
   }
 
   /** The message fills keep their content literal: see `literal-content.ts`. */
   fillSystem(text: string): void {
-    this.#fillMessage('fill-system', text, (formatter, content) => formatter.addSystem(content), false);
+    this.#fillMessage('fill-system', 'system', text);
   }
 
   fillUser(text: string): void {
-    this.#fillMessage('fill-user', text, (formatter, content) => formatter.addUser(content), true);
+    this.#fillMessage('fill-user', 'user', text);
   }
 
   fillAssistant(text: string): void {
-    this.#fillMessage('fill-assistant', text, (formatter, content) => formatter.addAssistant(content), false);
+    this.#fillMessage('fill-assistant', 'assistant', text);
   }
 
   /** Runs every pending token through one forward pass, asking for no output. */
   flush(): void {
+    this.settle();
     if (this.#pending.length === 0) return;
     this.#run(this.#pending, () => {});
     this.#pending = [];
   }
 
   generate(sampler: SamplerConfig, stopConfig: StopConfig): string {
-    checkSampler(sampler);
-    checkStopConfig(stopConfig);
+    checkSampler(generateCall, sampler);
+    checkStopConfig(generateCall, stopConfig);
     const generated: number[] = [];
-    if (stopConfig.maxTokens === 0) return '';
-    if (this.#pending.length === 0) {
-      // Nothing to run: recompute the last processed token (same token, same slot) to get its prediction.
-      const last = this.#processed.pop();
-      if (last === undefined)
-        throw new Error(`${iface}.context.generate: the context is empty; fill it first`);
-      this.#pending = [last];
-      this.#fitPages(this.#processed.length);
-    }
     while (generated.length < stopConfig.maxTokens) {
-      const result = this.#run(this.#pending, (pass, last) => requestToken(pass, last, sampler));
-      const token = result.tokens?.[0];
-      if (token === undefined)
-        throw new Error(`${iface}.context.generate: the forward pass returned no token`);
-      this.#pending = [token];
-      generated.push(token);
-      this.#generatedTurn.push(token);
+      generated.push(this.nextToken(generateCall, sampler, stopConfig.maxTokens - generated.length));
       if (stopConfig.eosSequences.some((sequence) => endsWith(generated, sequence))) break;
     }
-    return this.#tokenizer.detokenize(Uint32Array.from(generated));
+    this.settle();
+    return this.#session.tokenizer.detokenize(Uint32Array.from(generated));
   }
 
+  /** Every processed token and every generated one, detokenized. */
   getText(): string {
-    return this.#tokenizer.detokenize(Uint32Array.from(this.#processed));
+    return this.#session.tokenizer.detokenize(this.getTokenIds());
   }
 
+  /** Every processed token and every generated one (the last generated token is still pending). */
   getTokenIds(): Uint32Array {
-    return Uint32Array.from(this.#processed);
+    this.settle();
+    const tokens = new Uint32Array(this.#processed.length + this.#shownPending);
+    tokens.set(this.#processed);
+    tokens.set(this.#pending.slice(0, this.#shownPending), this.#processed.length);
+    return tokens;
+  }
+
+  detokenize(tokens: Uint32Array): string {
+    return this.#session.tokenizer.detokenize(tokens);
   }
 
   [Symbol.dispose](): void {
-    this.#fitPages(0);
-    this.#formatter[Symbol.dispose]();
-    this.#tokenizer[Symbol.dispose]();
-    this.#queue[Symbol.dispose]();
+    this.#session.release(this.#pages.splice(0));
+    this.#session.leave();
   }
 
   /**
-   * Fills one message rendered alone (`begin_of_sequence` only while nothing has been filled yet), after
-   * the closing of the turn generated since the last fill, if any.
+   * The next generated token, for a generation that may take `budget` more. A speculative step generates
+   * several; those beyond the first wait in `#ahead` and are given back if anything else uses the context.
    */
-  #fillMessage(
-    call: string,
-    content: string,
-    add: (formatter: ChatFormatter, content: string) => void,
-    generationPrompt: boolean,
-  ): void {
-    const turn = this.#generatedTurn;
-    const closing =
-      turn.length === 0
+  nextToken(call: string, sampler: SamplerConfig, budget: number): number {
+    const ahead = this.#ahead.shift();
+    if (ahead !== undefined) return ahead;
+    const [token, ...more] = this.#step(call, sampler, budget);
+    if (token === undefined) throw new Error(`${call}: the forward pass returned no token`);
+    this.#ahead = more;
+    return token;
+  }
+
+  /** A context holding the same tokens, sharing the full KV pages. */
+  fork(): Context {
+    this.settle();
+    const child = new (this.constructor as new (session: Session) => Context)(this.#session);
+    const fullPages = Math.floor(this.#processed.length / this.#session.pageSize);
+    const sharedTokens = fullPages * this.#session.pageSize;
+    const shared = this.#pages.slice(0, fullPages);
+    this.#session.share(shared);
+    pushAll(child.#pages, shared);
+    child.#pageList = Uint32Array.from(shared);
+    pushAll(child.#processed, this.#processed.slice(0, sharedTokens));
+    // The tokens of a page still being filled are the child's own, computed again in its own page.
+    child.#pending = [...this.#processed.slice(sharedTokens), ...this.#pending];
+    child.#shownPending = this.#processed.length - sharedTokens + this.#shownPending;
+    child.#filled = this.#filled;
+    child.#conversation = this.#conversation.clone();
+    child.#turnStart = this.#turnStart;
+    child.#promptTokens = this.#promptTokens;
+    return child;
+  }
+
+  /** Runs the pending tokens; the distribution of the token after the last one. */
+  predict(call: string, temperature: number, topK: number | undefined): Distribution {
+    this.settle();
+    this.#recomputeLastIfNothingPending(call);
+    const result = this.#run(this.#pending, (pass, last) =>
+      pass.outputDistributions(Uint32Array.of(last), temperature, topK),
+    );
+    this.#pending = [];
+    const distribution = result.distributions?.[0];
+    if (distribution === undefined) throw new Error(`${call}: the forward pass returned no distribution`);
+    return distribution;
+  }
+
+  fillTokens(tokens: ArrayLike<number>): void {
+    this.settle();
+    this.#appendPending(tokens);
+  }
+
+  /**
+   * One forward pass that generates one token, or, with drafts proposed, the drafts it confirms and one
+   * more. Rejected drafts are given back; the last token generated stays pending.
+   */
+  #step(call: string, sampler: SamplerConfig, budget: number): number[] {
+    this.#recomputeLastIfNothingPending(call);
+    const propose = this.#session.proposeDrafts;
+    const drafts =
+      propose !== undefined && budget > 1
+        ? propose(this.#processed, this.#pending, Math.min(budget - 1, propose.maxDrafts))
+        : [];
+    const inputs = drafts.length === 0 ? this.#pending : [...this.#pending, ...drafts];
+    const firstOutput = this.#pending.length - 1;
+    const result = this.#run(inputs, (pass) =>
+      requestTokens(
+        pass,
+        Uint32Array.from({ length: drafts.length + 1 }, (_, index) => firstOutput + index),
+        sampler,
+      ),
+    );
+    const outputs = result.tokens;
+    if (outputs === undefined || outputs.length !== drafts.length + 1) {
+      throw new Error(
+        `${call}: the forward pass returned ${outputs?.length ?? 0} tokens, not ${drafts.length + 1}`,
+      );
+    }
+    let accepted = 0;
+    while (accepted < drafts.length && outputs[accepted] === drafts[accepted]) accepted++;
+    if (accepted < drafts.length) this.#truncate(this.#processed.length - (drafts.length - accepted));
+    const last = outputs[accepted] as number;
+    this.#pending = [last];
+    this.#shownPending = 1;
+    const generated = drafts.slice(0, accepted);
+    generated.push(last);
+    return generated;
+  }
+
+  /** Gives back the tokens generated ahead and not handed out: the context ends where its user saw it end. */
+  settle(): void {
+    const count = this.#ahead.length;
+    if (count === 0) return;
+    this.#ahead = [];
+    // The last of them is pending; the others are processed.
+    this.#pending = [];
+    this.#shownPending = 0;
+    this.#truncate(this.#processed.length - (count - 1));
+  }
+
+  /** With nothing pending, recomputes the last processed token (same token, same slot) to predict from it. */
+  #recomputeLastIfNothingPending(call: string): void {
+    if (this.#pending.length > 0) return;
+    const last = this.#processed.at(-1);
+    if (last === undefined) throw new Error(`${call}: the context is empty; fill it first`);
+    this.#truncate(this.#processed.length - 1);
+    this.#pending.push(last);
+    this.#shownPending += 1;
+  }
+
+  /**
+   * Keeps `length` processed tokens and gives back the pages the rest used. The page that the next pass
+   * writes must be this context's own: when it is shared, its tokens are computed again in a page of its own.
+   */
+  #truncate(length: number): void {
+    const { pageSize } = this.#session;
+    let cut = length;
+    const partialPage = this.#pages[Math.floor(length / pageSize)];
+    if (length % pageSize !== 0 && partialPage !== undefined && this.#session.isShared(partialPage)) {
+      cut = Math.floor(length / pageSize) * pageSize;
+    }
+    const recompute = this.#processed.slice(cut, length);
+    this.#processed.length = cut;
+    this.#pending = [...recompute, ...this.#pending];
+    this.#shownPending += recompute.length;
+    this.#fitPages(cut);
+  }
+
+  #fillMessage(call: string, role: Role, content: string): void {
+    this.settle();
+    const tokenizer = this.#session.tokenizer;
+    const length = this.#processed.length + this.#pending.length;
+    const turn =
+      this.#turnStart === undefined || length === this.#turnStart
         ? ''
-        : turnClosing(this.#modelName, this.#tokenizer.detokenize(Uint32Array.from(turn)), (text) =>
-            this.#render((formatter, message) => formatter.addAssistant(message), text, false),
+        : tokenizer.detokenize(
+            Uint32Array.from([...this.#processed, ...this.#pending].slice(this.#turnStart)),
           );
-    const render = (text: string): string => closing + this.#render(add, text, generationPrompt);
-    const model = { name: this.#modelName, tokenizer: this.#tokenizer };
     try {
-      this.#appendPending(tokenizeMessage(render, content, model));
+      const addition = this.#conversation.add(role, turn, !this.#filled);
+      const model = { name: this.#session.modelName, tokenizer };
+      const tokens = tokenizeMessage(addition.text, content, model);
+      const prompt = tokenizer.tokenize(addition.commit(content));
+      if (addition.retractPrompt) this.#takeBack(this.#promptTokens);
+      this.#appendPending(tokens);
+      this.#appendPending(prompt);
+      this.#promptTokens = prompt.length;
+      this.#turnStart = this.#conversation.prompted
+        ? this.#processed.length + this.#pending.length
+        : undefined;
     } catch (error) {
       throw new Error(`${iface}.context.${call}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
-  #render(
-    add: (formatter: ChatFormatter, content: string) => void,
-    content: string,
-    prompt: boolean,
-  ): string {
-    add(this.#formatter, content);
-    try {
-      return this.#formatter.render(prompt, !this.#filled);
-    } finally {
-      this.#formatter.clear();
-    }
+  /** Removes the last `count` tokens, pending first. */
+  #takeBack(count: number): void {
+    const fromPending = Math.min(count, this.#pending.length);
+    this.#pending.length -= fromPending;
+    this.#shownPending = Math.min(this.#shownPending, this.#pending.length);
+    if (count > fromPending) this.#truncate(this.#processed.length - (count - fromPending));
   }
 
   #appendPending(tokens: ArrayLike<number>): void {
     pushAll(this.#pending, tokens);
     this.#filled = true;
-    this.#generatedTurn = [];
+    this.#promptTokens = 0;
   }
 
   /** Holds exactly the pages `length` tokens need. */
   #fitPages(length: number): void {
-    const needed = Math.ceil(length / this.#pageSize);
+    const needed = Math.ceil(length / this.#session.pageSize);
     if (needed > this.#pages.length) {
-      pushAll(this.#pages, this.#queue.allocateKvPages(needed - this.#pages.length));
+      pushAll(this.#pages, this.#session.queue.allocateKvPages(needed - this.#pages.length));
     } else if (needed < this.#pages.length) {
-      this.#queue.deallocateKvPages(Uint32Array.from(this.#pages.splice(needed)));
+      this.#session.release(this.#pages.splice(needed));
     } else {
       return;
     }
@@ -236,8 +419,8 @@ export class Context {
     const start = this.#processed.length;
     const length = start + tokens.length;
     this.#fitPages(length);
-    const pass = this.#queue.createForwardPass();
-    pass.kvCache(this.#pageList, length - (this.#pages.length - 1) * this.#pageSize);
+    const pass = this.#session.queue.createForwardPass();
+    pass.kvCache(this.#pageList, length - (this.#pages.length - 1) * this.#session.pageSize);
     pass.inputTokens(
       Uint32Array.from(tokens),
       Uint32Array.from(tokens, (_, index) => start + index),
@@ -248,6 +431,7 @@ export class Context {
     const result = pass.execute();
     pass[Symbol.dispose]();
     pushAll(this.#processed, tokens);
+    this.#shownPending = 0;
     return result;
   }
 }

@@ -1,2 +1,6 @@
-/** The `inferlib:context/inference` interface, in-process: what a bundler alias of that import resolves to. */
-export { Context } from './context.ts';
+/**
+ * The `inferlib:context/inference` and `inferlib:context/generation` interfaces, in-process: what a bundler
+ * alias of either import resolves to.
+ */
+export { Context, type ProposeDrafts } from './context.ts';
+export { complete, fillTokens, fork, Generator, predict } from './generation.ts';

@@ -1,11 +1,12 @@
 /**
  * Model-based test of `inferlib:context/inference`, on the library's sources in Node: random sequences of
  * commands over several live contexts (create, fill, fill-user, fill-system, fill-assistant, flush,
- * generate greedy and sampled, drop) against a pure model of each context (its processed and pending
- * tokens, and one-shot reference predictions). After every command each live context's tokens and text,
- * and the host's count of KV pages, must be the model's; once every context is dropped, no page is held.
- * The model keeps one token list per context, so that fork can be modelled as a copy of it once it exists.
+ * generate greedy and sampled, fork, drop) against a pure model of each context (its processed and pending
+ * tokens, its pages, and one-shot reference predictions). After every command each live context's tokens
+ * and text, and the host's count of KV pages (a page forks share counted once), must be the model's; once
+ * every context is dropped, no page is held.
  */
+import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
 import type * as Models from 'inferlib:model/models';
 import fc from 'fast-check';
@@ -49,17 +50,32 @@ const sparseModel: LanguageModel = {
   },
 };
 
-/** The built-in template's rendering of one message (plain ChatML), the user's with the assistant header. */
-const chatml = (role: string, content: string) =>
-  `<|im_start|>${role}\n${content}<|im_end|>\n${role === 'user' ? '<|im_start|>assistant\n' : ''}`;
+/** The built-in template's rendering of one message (plain ChatML), without the generation prompt. */
+const chatml = (role: string, content: string) => `<|im_start|>${role}\n${content}<|im_end|>\n`;
+const generationPrompt = tokenizer.encode('<|im_start|>assistant\n');
 
 /** One context as the model sees it. */
 interface ModelContext {
-  readonly processed: number[];
+  processed: number[];
   pending: number[];
-  /** Tokens generated since the last fill: a turn the next message fill closes. */
-  turn: number[];
+  /** How many of the first pending tokens count as the context's (generated, or processed and taken back). */
+  shown: number;
+  /** The KV pages, as ids the model makes up: a fork holds the same ids as its parent. */
+  pages: number[];
+  /** Where the assistant's turn starts, while a user message's generation prompt was the last message. */
+  turnStart: number | undefined;
+  /** Tokens of the generation prompt, while nothing followed it. */
+  promptTokens: number;
 }
+
+const emptyContext = (): ModelContext => ({
+  processed: [],
+  pending: [],
+  shown: 0,
+  pages: [],
+  turnStart: undefined,
+  promptTokens: 0,
+});
 
 /** ChatML closes an assistant message with `<|im_end|>\n`: what a generated turn still lacks of it. */
 function turnClosing(generated: string): string {
@@ -76,11 +92,48 @@ interface Model {
   readonly oracle: LanguageModel;
   /** The instance's sampling generator, mirrored: every sampled token draws from both alike. */
   readonly random: SeededRandom;
+  nextPage: number;
+}
+
+/** Holds exactly the pages `length` tokens need. */
+function fitPages(model: Model, context: ModelContext, length: number): void {
+  const needed = Math.ceil(length / model.pageSize);
+  while (context.pages.length < needed) context.pages.push(model.nextPage++);
+  context.pages.length = needed;
+}
+
+const holders = (model: Model, page: number): number =>
+  model.contexts.filter((context) => context?.pages.includes(page)).length;
+
+/** Keeps `length` processed tokens; a shared page that the next pass would write is computed again. */
+function truncate(model: Model, context: ModelContext, length: number): void {
+  const page = context.pages[Math.floor(length / model.pageSize)];
+  const cut =
+    length % model.pageSize !== 0 && page !== undefined && holders(model, page) > 1
+      ? Math.floor(length / model.pageSize) * model.pageSize
+      : length;
+  const recompute = context.processed.slice(cut, length);
+  context.processed.length = cut;
+  context.pending = [...recompute, ...context.pending];
+  context.shown += recompute.length;
+  fitPages(model, context, cut);
+}
+
+/** A forward pass over every pending token. */
+function runPending(model: Model, context: ModelContext): void {
+  context.processed.push(...context.pending);
+  context.pending = [];
+  context.shown = 0;
+  fitPages(model, context, context.processed.length);
 }
 
 interface Real {
   readonly instance: Instance;
-  readonly library: { Context: typeof Inference.Context; model: Models.Model };
+  readonly library: {
+    Context: typeof Inference.Context;
+    fork: typeof Generation.fork;
+    model: Models.Model;
+  };
   readonly contexts: (Inference.Context | undefined)[];
 }
 
@@ -103,18 +156,18 @@ function predict(model: Model, tokens: readonly number[], sampler: Inference.Sam
 
 /** Every live context and the host's pages agree with the model. */
 function expectAgreement(model: Model, real: Real, command: string): void {
-  let pages = 0;
+  const pages = new Set<number>();
   model.contexts.forEach((expected, slot) => {
     const context = real.contexts[slot];
     expect(context === undefined, `${command}: slot ${slot} live`).toBe(expected === undefined);
     if (expected === undefined || context === undefined) return;
+    const shown = [...expected.processed, ...expected.pending.slice(0, expected.shown)];
     const tokens = [...context.getTokenIds()];
-    if (tokens.join() !== expected.processed.join())
-      expect(tokens, `${command}: tokens of slot ${slot}`).toEqual(expected.processed);
-    expect(context.getText(), `${command}: text of slot ${slot}`).toBe(tokenizer.decode(expected.processed));
-    pages += Math.ceil(expected.processed.length / model.pageSize);
+    if (tokens.join() !== shown.join()) expect(tokens, `${command}: tokens of slot ${slot}`).toEqual(shown);
+    expect(context.getText(), `${command}: text of slot ${slot}`).toBe(tokenizer.decode(shown));
+    for (const page of expected.pages) pages.add(page);
   });
-  expect(real.instance.stats().kvPages, `${command}: KV pages held`).toBe(pages);
+  expect(real.instance.stats().kvPages, `${command}: KV pages held`).toBe(pages.size);
 }
 
 type Command = fc.Command<Model, Real>;
@@ -142,11 +195,38 @@ class Create implements Command {
     return model.contexts[this.slot] === undefined;
   }
   run(model: Model, real: Real): void {
-    model.contexts[this.slot] = { processed: [], pending: [], turn: [] };
+    model.contexts[this.slot] = emptyContext();
     real.contexts[this.slot] = new real.library.Context(real.library.model);
     expectAgreement(model, real, this.toString());
   }
   toString = () => `create(${this.slot})`;
+}
+
+/** A fork of the context in `slot` into the empty slot `into`. */
+class Fork implements Command {
+  constructor(
+    readonly slot: number,
+    readonly into: number,
+  ) {}
+  check(model: Readonly<Model>): boolean {
+    return model.contexts[this.slot] !== undefined && model.contexts[this.into] === undefined;
+  }
+  run(model: Model, real: Real): void {
+    const parent = model.contexts[this.slot] as ModelContext;
+    const full = Math.floor(parent.processed.length / model.pageSize);
+    const shared = full * model.pageSize;
+    model.contexts[this.into] = {
+      processed: parent.processed.slice(0, shared),
+      pending: [...parent.processed.slice(shared), ...parent.pending],
+      shown: parent.processed.length - shared + parent.shown,
+      pages: parent.pages.slice(0, full),
+      turnStart: parent.turnStart,
+      promptTokens: parent.promptTokens,
+    };
+    real.contexts[this.into] = real.library.fork(real.contexts[this.slot] as Inference.Context);
+    expectAgreement(model, real, this.toString());
+  }
+  toString = () => `fork(${this.slot} -> ${this.into})`;
 }
 
 class Drop extends SlotCommand {
@@ -175,31 +255,48 @@ class Fill extends SlotCommand {
   ) {
     super(slot);
   }
-  apply(expected: ModelContext, context: Inference.Context): void {
+  apply(expected: ModelContext, context: Inference.Context, model: Model): void {
     context[this.kind](this.text);
     if (this.kind === 'fill') {
       expected.pending.push(...tokenizer.encode(this.text));
-      expected.turn = [];
+      expected.promptTokens = 0;
       return;
     }
-    // The turn generated since the last fill is closed first.
-    const closing = expected.turn.length === 0 ? '' : turnClosing(tokenizer.decode(expected.turn));
-    expected.turn = [];
+    const all = [...expected.processed, ...expected.pending];
+    const turn = expected.turnStart === undefined ? undefined : all.slice(expected.turnStart);
+    let closing = '';
+    if (turn !== undefined && turn.length === 0) {
+      // Nothing followed the generation prompt: it is taken back, pending tokens first.
+      const fromPending = Math.min(expected.promptTokens, expected.pending.length);
+      expected.pending.length -= fromPending;
+      expected.shown = Math.min(expected.shown, expected.pending.length);
+      const fromProcessed = expected.promptTokens - fromPending;
+      if (fromProcessed > 0) truncate(model, expected, expected.processed.length - fromProcessed);
+    } else if (turn !== undefined) {
+      closing = turnClosing(tokenizer.decode(turn));
+    }
     // A message's content stays text: each `<|im_end|>` in it is tokenized cut after its `<`.
     const [before, after] = chatml(roleOf[this.kind], '\u0000').split('\u0000');
     const pieces = this.text.split('<|im_end|>').join('<\u0000|im_end|>').split('\u0000');
     pieces[0] = `${closing}${before}${pieces[0]}`;
     pieces[pieces.length - 1] = `${pieces.at(-1)}${after}`;
     for (const piece of pieces) expected.pending.push(...tokenizer.encode(piece));
+    if (this.kind === 'fillUser') {
+      expected.pending.push(...generationPrompt);
+      expected.promptTokens = generationPrompt.length;
+      expected.turnStart = expected.processed.length + expected.pending.length;
+    } else {
+      expected.promptTokens = 0;
+      expected.turnStart = undefined;
+    }
   }
   toString = () => `${this.kind}(${this.slot}, ${JSON.stringify(this.text)})`;
 }
 
 class Flush extends SlotCommand {
-  apply(expected: ModelContext, context: Inference.Context): void {
+  apply(expected: ModelContext, context: Inference.Context, model: Model): void {
     context.flush();
-    expected.processed.push(...expected.pending);
-    expected.pending = [];
+    runPending(model, expected);
   }
   toString = () => `flush(${this.slot})`;
 }
@@ -224,14 +321,19 @@ class Generate extends SlotCommand {
       eosSequences: this.eosSequences.map((sequence) => Uint32Array.from(sequence)),
     });
     const generated: number[] = [];
-    if (this.maxTokens > 0 && expected.pending.length === 0)
-      expected.pending = [expected.processed.pop() ?? 0];
+    const last = expected.processed.at(-1);
+    if (this.maxTokens > 0 && expected.pending.length === 0 && last !== undefined) {
+      truncate(model, expected, expected.processed.length - 1);
+      expected.pending.push(last);
+      expected.shown += 1;
+    }
     while (generated.length < this.maxTokens) {
       const token = predict(model, [...expected.processed, ...expected.pending], this.sampler);
-      expected.processed.push(...expected.pending);
+      runPending(model, expected);
       expected.pending = [token];
+      expected.shown = 1;
+      expected.promptTokens = 0;
       generated.push(token);
-      expected.turn.push(token);
       if (this.eosSequences.some((sequence) => sequence.join() === generated.slice(-sequence.length).join()))
         break;
     }
@@ -266,6 +368,10 @@ const eosSequences: fc.Arbitrary<number[][]> = fc.oneof(
   ),
 );
 
+const fork = fc
+  .tuple(slot, slot)
+  .filter(([from, into]) => from !== into)
+  .map(([from, into]) => new Fork(from, into));
 const fill = fc
   .tuple(slot, fc.constantFrom<FillKind>('fill', 'fillUser', 'fillSystem', 'fillAssistant'), text)
   .map(([at, kind, content]) => new Fill(at, kind, content));
@@ -277,6 +383,7 @@ const commands = fc.commands(
   [
     slot.map((at) => new Create(at)),
     slot.map((at) => new Drop(at)),
+    fork,
     fill,
     fill,
     slot.map((at) => new Flush(at)),
@@ -297,18 +404,20 @@ async function start(pageSize: number, seed: number): Promise<{ model: Model; re
   bindHost(instance.imports);
   const { Model } = await import('inferlib:model/models');
   const { Context } = await import('inferlib:context/inference');
+  const { fork } = await import('inferlib:context/generation');
   const model = Model.getAuto();
   // Every slot starts with a live context; a dropped one may be created again.
   return {
     model: {
-      contexts: Array.from({ length: slots }, () => ({ processed: [], pending: [], turn: [] })),
+      contexts: Array.from({ length: slots }, emptyContext),
       pageSize,
       oracle: sparseModel,
       random: new SeededRandom(seed),
+      nextPage: 0,
     },
     real: {
       instance,
-      library: { Context, model },
+      library: { Context, fork, model },
       contexts: Array.from({ length: slots }, () => new Context(model)),
     },
   };

@@ -25,6 +25,14 @@ export type ExportOf<M> = {
 /** `getTokenIds` → `get-token-ids`: a method's name as the WIT spells it. */
 const witName = (method: string): string => method.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 
+/** Every resource object dropped so far, of every class `refuseAfterDrop` guards. */
+const dropped = new WeakSet<object>();
+
+/** Refuses `call` on `resource` (a `noun` such as `context`) when it was dropped. */
+export function checkLive(resource: object, call: string, noun: string): void {
+  if (dropped.has(resource)) throw new Error(`${call}: the ${noun} was dropped`);
+}
+
 /**
  * Makes every method of a resource class refuse to run on an object that was dropped, naming the resource
  * and the call, and a second drop fail. Between components the canonical ABI refuses a dropped handle; in
@@ -32,7 +40,6 @@ const witName = (method: string): string => method.replace(/[A-Z]/g, (letter) =>
  * host resources it has freed. `resource` is the resource's full name, `inferlib:context/inference.context`.
  */
 export function refuseAfterDrop(resourceClass: { readonly prototype: object }, resource: string): void {
-  const dropped = new WeakSet<object>();
   const noun = resource.slice(resource.lastIndexOf('.') + 1);
   const prototype = resourceClass.prototype;
   for (const name of Object.getOwnPropertyNames(prototype)) {

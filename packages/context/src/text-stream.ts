@@ -1,0 +1,136 @@
+/**
+ * The text of generated tokens as it becomes final, step by step: nothing of a token sequence that may still
+ * become an end-of-turn sequence, nothing of text that may still become a stop string, and no half of a
+ * character whose UTF-8 bytes are split across tokens. Detokenizing a window from the token before the new
+ * ones keeps tokenizers that drop a leading space (SentencePiece) from changing the text.
+ */
+
+export type Finish = 'eos-sequence' | 'stop-string' | 'max-tokens';
+
+export interface Stops {
+  readonly maxTokens: number;
+  readonly eosSequences: readonly ArrayLike<number>[];
+  readonly stopStrings: readonly string[];
+}
+
+const replacement = '\uFFFD';
+
+/** The longest suffix of `items` that is a proper prefix of one of `sequences`, by its length. */
+function heldBack<T>(length: number, at: (index: number) => T, sequences: readonly ArrayLike<T>[]): number {
+  let longest = 0;
+  for (const sequence of sequences) {
+    for (let size = Math.min(sequence.length - 1, length); size > longest; size--) {
+      let matches = true;
+      for (let index = 0; index < size && matches; index++) {
+        matches = at(length - size + index) === sequence[index];
+      }
+      if (matches) {
+        longest = size;
+        break;
+      }
+    }
+  }
+  return longest;
+}
+
+export class TextStream {
+  readonly #detokenize: (tokens: Uint32Array) => string;
+  readonly #stops: Stops;
+  readonly #tokens: number[] = [];
+  /** Tokens before this index have been detokenized; `#windowStart` is where the window begins. */
+  #decoded = 0;
+  #windowStart = 0;
+  /** Final text not yet handed out: it may be the start of a stop string. */
+  #text = '';
+  #finish: Finish | undefined;
+
+  constructor(detokenize: (tokens: Uint32Array) => string, stops: Stops) {
+    this.#detokenize = detokenize;
+    this.#stops = stops;
+  }
+
+  get finish(): Finish | undefined {
+    return this.#finish;
+  }
+
+  get tokens(): readonly number[] {
+    return this.#tokens;
+  }
+
+  /** Takes the next generated token; returns the text that became final. */
+  push(token: number): string {
+    if (this.#finish !== undefined) throw new Error('TextStream: generation has finished');
+    const tokens = this.#tokens;
+    tokens.push(token);
+    const eos = this.#stops.eosSequences.find(
+      (sequence) =>
+        sequence.length <= tokens.length &&
+        Array.prototype.every.call(
+          sequence,
+          (item: number, index: number) => tokens[tokens.length - sequence.length + index] === item,
+        ),
+    );
+    if (eos !== undefined) {
+      this.#finish = 'eos-sequence';
+      return this.#release(tokens.length - eos.length);
+    }
+    if (tokens.length >= this.#stops.maxTokens) {
+      this.#finish = 'max-tokens';
+      return this.#release(tokens.length);
+    }
+    const held = heldBack(tokens.length, (index) => tokens[index], this.#stops.eosSequences);
+    this.#text += this.#decode(tokens.length - held, false);
+    return this.#takeFinal();
+  }
+
+  /** Everything up to token `end` as final text, the stop strings still applied. */
+  #release(end: number): string {
+    this.#text += this.#decode(end, true);
+    const text = this.#takeFinal();
+    if (this.#finish === 'stop-string') return text;
+    const rest = this.#text;
+    this.#text = '';
+    return text + rest;
+  }
+
+  /** The text of tokens up to `end` not decoded yet; a split character waits unless `final`. */
+  #decode(end: number, final: boolean): string {
+    if (end <= this.#decoded) return '';
+    const window = (to: number) =>
+      this.#detokenize(Uint32Array.from(this.#tokens.slice(this.#windowStart, to)));
+    const before = window(this.#decoded);
+    const after = window(end);
+    if (!final && (after.endsWith(replacement) || !after.startsWith(before))) return '';
+    this.#windowStart = this.#decoded;
+    this.#decoded = end;
+    return after.startsWith(before) ? after.slice(before.length) : after;
+  }
+
+  /**
+   * Hands out the final text but what may begin a stop string. Generation stops at the stop string that is
+   * complete first, as if text came one character at a time (the longest of those ending together), so where
+   * it stops does not depend on how the text is split into tokens.
+   */
+  #takeFinal(): string {
+    const text = this.#text;
+    let stop: { start: number; end: number } | undefined;
+    for (const stopString of this.#stops.stopStrings) {
+      const start = text.indexOf(stopString);
+      const end = start + stopString.length;
+      if (
+        start !== -1 &&
+        (stop === undefined || end < stop.end || (end === stop.end && start < stop.start))
+      ) {
+        stop = { start, end };
+      }
+    }
+    if (stop !== undefined) {
+      this.#finish = 'stop-string';
+      this.#text = '';
+      return text.slice(0, stop.start);
+    }
+    const held = heldBack(text.length, (index) => text[index], this.#stops.stopStrings);
+    this.#text = text.slice(text.length - held);
+    return text.slice(0, text.length - held);
+  }
+}
