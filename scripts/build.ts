@@ -20,7 +20,7 @@ import { build as bundle, type Plugin } from 'esbuild';
 import { allowWitFileAccess, type ComponentizeFeature, componentizeFeatures } from './lib/componentize.ts';
 import { isHostImport, linkLibrary } from './lib/linking.ts';
 import { cacheRoot, repoRoot, witRoot } from './lib/paths.ts';
-import { type BuildTarget, loadTargets } from './lib/targets.ts';
+import { type BuildTarget, loadTargets, providersFor } from './lib/targets.ts';
 import { typecheck } from './lib/typecheck.ts';
 import {
   readWitTree,
@@ -207,6 +207,16 @@ function absentHostInterfaces(app: BuildTarget, modules: readonly BuildTarget[])
   return absent;
 }
 
+/** The WIT packages (`context`) that `app` takes from an alternative module, with that module's folder. */
+function alternativeSources(app: BuildTarget, modules: readonly BuildTarget[]): Map<string, string> {
+  const sources = new Map<string, string>();
+  for (const [iface, module] of providersFor(app, modules)) {
+    if (module.manifest.alternativeOf === undefined) continue;
+    sources.set(iface.replace(/^inferlib:([^/]+)\/.*$/, '$1'), module.name);
+  }
+  return sources;
+}
+
 /** Every WIT package of the repository, which a single-engine world resolves against. */
 let fullRegistry: Promise<WitRegistry> | undefined;
 
@@ -215,7 +225,13 @@ async function singleEngineJob(app: BuildTarget, modules: readonly BuildTarget[]
   const registry = await fullRegistry;
   const { source, inputs, hostImports } = await bundleEntry(
     app.entry,
-    [linkLibrary({ host: 'external', absent: absentHostInterfaces(app, modules) })],
+    [
+      linkLibrary({
+        host: 'external',
+        absent: absentHostInterfaces(app, modules),
+        modules: alternativeSources(app, modules),
+      }),
+    ],
     [],
   );
   // A world import names the interface with its package's version, as the registry has it.

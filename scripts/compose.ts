@@ -1,7 +1,8 @@
 /**
  * Composes every app (`examples/*`, `test/fixtures/*`), or those named, with the library components it needs, directly or
  * through other components, into `<app folder>/dist/<app>.composed.wasm`. The wiring comes from the worlds:
- * a component that imports `inferlib:x/y` gets the one module that exports it. Each module is instantiated
+ * a component that imports `inferlib:x/y` gets the one module that exports it (or the alternative the app
+ * names in `use`). Each module is instantiated
  * once and shared (context and the app use the same model instance), which `wac plug` cannot express, so a
  * WAC script is generated and run with `wac compose`. Host imports (`inferlet:*`, `wasi:*`) pass through.
  */
@@ -11,7 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { cacheRoot, repoRoot } from './lib/paths.ts';
-import { type BuildTarget, loadTargets } from './lib/targets.ts';
+import { type BuildTarget, loadTargets, providersFor } from './lib/targets.ts';
 
 const run = promisify(execFile);
 
@@ -81,10 +82,7 @@ async function composeApp(app: BuildTarget, exporters: Map<string, BuildTarget>)
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const targets = await loadTargets();
-  const exporters = new Map<string, BuildTarget>();
-  for (const module of targets.filter((target) => target.kind === 'module')) {
-    for (const iface of module.world.exports) exporters.set(iface, module);
-  }
+  const modules = targets.filter((target) => target.kind === 'module');
   const apps = targets.filter((target) => target.kind === 'app');
   const unknown = wanted.filter((name) => !apps.some((app) => app.name === name));
   if (unknown.length > 0) {
@@ -95,7 +93,7 @@ async function main(): Promise<void> {
   for (const app of apps.filter((target) => wanted.length === 0 || wanted.includes(target.name))) {
     const started = performance.now();
     process.stdout.write(`compose ${app.name.padEnd(16)} `);
-    await composeApp(app, exporters);
+    await composeApp(app, providersFor(app, modules));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`${seconds.padStart(5)} s  ${relative(repoRoot, app.composedWasm)}`);
   }

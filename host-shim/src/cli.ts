@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx
 /**
  * `inferlib run <component.wasm> [options] [-- args…]`: runs an inferlet on the host-shim's built-in model,
- * prints what it sends to the client (stderr) and its return value (stdout).
+ * prints the messages it sends to the client as they come, then its return value (both on stdout).
  */
 import { parseArgs } from 'node:util';
 import { builtinModel } from './builtin-model.ts';
@@ -59,12 +59,22 @@ async function main(argv: string[]): Promise<number> {
     ...(cacheDir === undefined ? {} : { cacheDir }),
     onTranspile: () => console.error(`transpiling ${wasmPath} with jco (cached for the next runs)…`),
   });
-  const instance = host.createInstance({ args: separator === -1 ? [] : argv.slice(separator + 1) });
+  // What the inferlet sends is its stream to the client: messages on stdout as they come, blobs noted on stderr.
+  let lineOpen = false;
+  const instance = host.createInstance({
+    args: separator === -1 ? [] : argv.slice(separator + 1),
+    onSend: (item) => {
+      if (item.kind === 'blob') {
+        console.error(`[send-blob] ${item.bytes.length} bytes`);
+        return;
+      }
+      process.stdout.write(item.text);
+      if (item.text !== '') lineOpen = !item.text.endsWith('\n');
+    },
+  });
   for (const message of values.message ?? []) instance.pushMessage(message);
   const outcome = await runInferlet(component, instance);
-  for (const item of instance.sent) {
-    console.error(item.kind === 'message' ? `[send] ${item.text}` : `[send-blob] ${item.bytes.length} bytes`);
-  }
+  if (lineOpen) process.stdout.write('\n');
   const timing = describePassTimes(host.passTimes, instance.id);
   if (timing !== undefined) console.error(timing);
   instance.end();
@@ -72,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`inferlet failed: ${outcome.error}`);
     return 1;
   }
-  if (outcome.returnValue !== undefined) console.log(outcome.returnValue);
+  if (outcome.returnValue !== undefined && outcome.returnValue !== '') console.log(outcome.returnValue);
   return 0;
 }
 

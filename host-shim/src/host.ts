@@ -43,6 +43,8 @@ export interface InstanceOptions {
   readonly args?: readonly string[];
   /** Defaults to a fresh UUID, as the Pie runtime gives. */
   readonly id?: string;
+  /** Called with each message or blob the inferlet sends, as it sends it (a client sees a stream). */
+  readonly onSend?: (item: SentItem) => void;
 }
 
 /** Interface name (unversioned, as jco's instantiation mode keys them) to implementation. */
@@ -159,6 +161,7 @@ export function createHost(options: HostOptions = {}): Host {
         inbox: [],
         blobInbox: [],
         sent: [],
+        onSend: instanceOptions.onSend,
         unconfirmedPasses: new Map(),
       };
       live.set(id, instance);

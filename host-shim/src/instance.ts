@@ -41,6 +41,7 @@ export interface InstanceState {
   readonly inbox: string[];
   readonly blobInbox: Uint8Array[];
   readonly sent: SentItem[];
+  readonly onSend: ((item: SentItem) => void) | undefined;
   /**
    * Per served model, the last forward pass executed that asked for no output, while no pass asking for
    * output has followed it: Pie's batcher would hand that pass's empty response to the next output pass.

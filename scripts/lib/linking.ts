@@ -17,10 +17,13 @@ const hostImport = /^(inferlet|wasi):/;
 /** The package folder of a library module. */
 const moduleDir = (name: string): string => join(repoRoot, 'packages', name);
 
-/** The source an `inferlib:*` import resolves to, or `undefined` for any other specifier. */
-function librarySource(specifier: string): string | undefined {
+/**
+ * The source an `inferlib:*` import resolves to, or `undefined` for any other specifier. `modules` maps a WIT
+ * package name to the module folder that provides it when that is not the package's own (`context-pld`).
+ */
+function librarySource(specifier: string, modules?: ReadonlyMap<string, string>): string | undefined {
   const name = libraryImport.exec(specifier)?.[1];
-  return name === undefined ? undefined : join(moduleDir(name), 'src', 'index.ts');
+  return name === undefined ? undefined : join(moduleDir(modules?.get(name) ?? name), 'src', 'index.ts');
 }
 
 /** The library module (`queue`) whose sources hold `file`, if any. */
@@ -95,6 +98,8 @@ interface LinkOptions {
    * modules (by folder name) whose imports of it get a stand-in that throws.
    */
   readonly absent?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** WIT package name to the module folder providing it, where an app uses an alternative module. */
+  readonly modules?: ReadonlyMap<string, string>;
 }
 
 /** The esbuild plugin of the single-engine link. */
@@ -103,7 +108,7 @@ export function linkLibrary(options: LinkOptions): Plugin {
     name: 'inferlib-link',
     setup(build) {
       build.onResolve({ filter: /^inferlib:/ }, ({ path, importer }) => {
-        const source = librarySource(path);
+        const source = librarySource(path, options.modules);
         if (source === undefined) {
           return { errors: [{ text: `${path} (imported by ${importer}) names no inferlib interface` }] };
         }

@@ -32,6 +32,13 @@ interface ComponentManifest {
    * reach those calls, so it links stand-ins that throw, and its component does not import them.
    */
   readonly onBehalfOfApp?: readonly string[];
+  /**
+   * A module that exports the interfaces of another (`context-pld` of `context`): used only by the apps that
+   * name it in `use`.
+   */
+  readonly alternativeOf?: string;
+  /** An app's alternative modules, by folder name, linked in place of the modules they are alternatives of. */
+  readonly use?: readonly string[];
 }
 
 export interface BuildTarget {
@@ -179,4 +186,26 @@ export async function loadTargets(): Promise<BuildTarget[]> {
     }
   }
   return targets;
+}
+
+/**
+ * The module that provides each `inferlib:*` interface to `app`: the one exporting it, or the alternative the
+ * app names in `use`.
+ */
+export function providersFor(app: BuildTarget, modules: readonly BuildTarget[]): Map<string, BuildTarget> {
+  const providers = new Map<string, BuildTarget>();
+  for (const module of modules.filter((candidate) => candidate.manifest.alternativeOf === undefined)) {
+    for (const iface of module.world.exports) providers.set(iface, module);
+  }
+  for (const name of app.manifest.use ?? []) {
+    const alternative = modules.find((module) => module.name === name);
+    if (alternative?.manifest.alternativeOf === undefined) {
+      const known = modules.filter((module) => module.manifest.alternativeOf !== undefined);
+      throw new Error(
+        `${app.name} uses ${JSON.stringify(name)}, which is no alternative module (there are: ${known.map((module) => module.name).join(', ')})`,
+      );
+    }
+    for (const iface of alternative.world.exports) providers.set(iface, alternative);
+  }
+  return providers;
 }

@@ -1,7 +1,21 @@
+import { send } from 'inferlet:core/message';
+import { complete, Generator, type StopConditions } from 'inferlib:context/generation';
 import { Context } from 'inferlib:context/inference';
 import { Model } from 'inferlib:model/models';
 import { main } from '@inferlib/run-bindings';
-import { parseOptions, usage } from './options.ts';
+import { type Options, parseOptions, usage } from './options.ts';
+
+/** The answer: streamed to the client, or returned with or without the end-of-turn token's text. */
+function answer(context: Context, options: Options, stop: StopConditions): string {
+  if (options.raw) return context.generate(options.sampler, stop);
+  if (!options.stream) return complete(context, options.sampler, stop).text;
+  const generator = new Generator(context, options.sampler, stop);
+  for (let step = generator.next(); step !== undefined; step = generator.next()) {
+    if (step.text !== '') send(step.text);
+  }
+  generator[Symbol.dispose]();
+  return '';
+}
 
 export const run = main((args) => {
   const options = parseOptions(args);
@@ -14,13 +28,13 @@ export const run = main((args) => {
   context.flush();
   const promptTokens = context.getTokenIds().length;
   const decodeStart = performance.now();
-  const text = context.generate(options.sampler, {
+  const text = answer(context, options, {
     maxTokens: options.maxTokens,
     eosSequences: model.eosTokens(),
+    stopStrings: [...options.stopStrings],
   });
   const decodeEnd = performance.now();
-  // generate re-runs the last prompt token (flushed above) to predict the first new one.
-  const generatedTokens = context.getTokenIds().length - (promptTokens - 1);
+  const generatedTokens = context.getTokenIds().length - promptTokens;
   const perToken = generatedTokens === 0 ? 0 : (decodeEnd - decodeStart) / generatedTokens;
   console.error(
     `[${model.getName()}: ${promptTokens} prompt tokens in ${(decodeStart - prefillStart).toFixed(1)} ms; ` +

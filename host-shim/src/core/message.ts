@@ -1,6 +1,6 @@
 import type * as Common from 'inferlet:core/common';
 import type * as Message from 'inferlet:core/message';
-import type { HostState, InstanceState, TopicQueue } from '../instance.ts';
+import type { HostState, InstanceState, SentItem, TopicQueue } from '../instance.ts';
 import { HostPollable } from '../pollable.ts';
 import type { CommonImports } from './common.ts';
 
@@ -56,17 +56,22 @@ export function createMessage(host: HostState, instance: InstanceState, common: 
     }
   }
 
+  const send = (item: SentItem): void => {
+    instance.sent.push(item);
+    instance.onSend?.(item);
+  };
+
   return {
     ReceiveResult,
     Subscription,
     send(message: string): void {
-      instance.sent.push({ kind: 'message', text: message });
+      send({ kind: 'message', text: message });
     },
     receive: (): ReceiveResult => new ReceiveResult(),
     sendBlob(blob: Common.Blob): void {
       if (!(blob instanceof common.Blob))
         throw new Error(`${iface}.send-blob: the blob is not one this host made`);
-      instance.sent.push({ kind: 'blob', bytes: Uint8Array.from(blob.bytes) });
+      send({ kind: 'blob', bytes: Uint8Array.from(blob.bytes) });
     },
     receiveBlob: () => new common.BlobResult(() => instance.blobInbox.shift(), 'a blob from the client'),
     broadcast(topic: string, message: string): void {

@@ -1,0 +1,12 @@
+/**
+ * `inferlib:context/inference` and `inferlib:context/generation` with prompt-lookup speculative decoding:
+ * the context's own code, whose contexts (and their forks) propose drafts from the prompt.
+ */
+import { Context as PlainContext } from '@inferlib/context';
+import { promptLookup } from './prompt-lookup.ts';
+
+export class Context extends PlainContext {
+  static override readonly proposeDrafts = promptLookup;
+}
+
+export { complete, fillTokens, fork, Generator, predict } from '@inferlib/context';
