@@ -4,16 +4,35 @@ import { loadApp } from './helpers/builds.ts';
 import { builtComponentPath } from './helpers/components.ts';
 import { worldOf } from './helpers/wit.ts';
 
-describe.each(['node', 'bundled', 'composed'] as const)('the text-completion inferlet (%s)', (build) => {
+/**
+ * text-completion in each build, and text-completion-pld (the same app with context-pld) as components:
+ * the answers must be the same; its Node build would link context, so it has none.
+ */
+const builds = [
+  ...(['node', 'bundled', 'composed'] as const).map((build) => ['text-completion', build] as const),
+  ...(['bundled', 'composed'] as const).map((build) => ['text-completion-pld', build] as const),
+];
+
+describe.each(builds)('the %s inferlet (%s)', (app, build) => {
   let completion: LoadedComponent;
   beforeAll(async () => {
-    completion = await loadApp('examples', 'text-completion', build);
+    completion = await loadApp('examples', app, build);
   });
 
-  const complete = async (args: string[]) => runInferlet(completion, createHost().createInstance({ args }));
+  const run = async (args: string[]) => {
+    const host = createHost();
+    const instance = host.createInstance({ args });
+    const outcome = await runInferlet(completion, instance);
+    return { outcome, sent: instance.sent, passes: host.passTimes.length };
+  };
+  const complete = async (args: string[]) => (await run(args)).outcome;
 
-  it('completes a prompt on the built-in model and stops at the end of the turn', async () => {
+  it('completes a prompt on the built-in model: the answer without its end of turn, or raw', async () => {
     expect(await complete(['-p', 'Hello there, inferlet.', '-n', '32'])).toEqual({
+      ok: true,
+      returnValue: 'Hello there, inferlet.',
+    });
+    expect(await complete(['-p', 'Hello there, inferlet.', '-n', '32', '--raw'])).toEqual({
       ok: true,
       returnValue: 'Hello there, inferlet.<|im_end|>',
     });
@@ -25,10 +44,25 @@ describe.each(['node', 'bundled', 'composed'] as const)('the text-completion inf
     });
   });
 
+  it('stops where the text holds a --stop string, across tokens, and leaves it out', async () => {
+    expect(await complete(['-p', 'Count: one two three four', '--stop', 'o th', '--stop', 'four'])).toEqual({
+      ok: true,
+      returnValue: 'Count: one tw',
+    });
+  });
+
+  it('--stream sends the answer as it is generated, in pieces that join to it, and returns nothing', async () => {
+    const prompt = 'Stream me: one two three, 東京.';
+    const { outcome, sent } = await run(['-p', prompt, '--stream']);
+    expect(outcome).toEqual({ ok: true, returnValue: '' });
+    expect(sent.length).toBeGreaterThan(3);
+    expect(sent.map((item) => (item.kind === 'message' ? item.text : '')).join('')).toBe(prompt);
+  });
+
   it('takes every sampler, answers --help and rejects bad arguments with their name', async () => {
     for (const sampler of ['greedy', 'multinomial', 'top-p', 'top-k', 'min-p', 'top-k-top-p']) {
       const outcome = await complete(['-p', 'Hi.', '-n', '4', '--sampler', sampler, '--temperature', '0.01']);
-      expect(outcome, sampler).toEqual({ ok: true, returnValue: 'Hi.<|im_end|>' });
+      expect(outcome, sampler).toEqual({ ok: true, returnValue: 'Hi.' });
     }
     expect(await complete(['-h'])).toMatchObject({
       ok: true,
@@ -47,6 +81,24 @@ describe.each(['node', 'bundled', 'composed'] as const)('the text-completion inf
       ok: false,
       error: expect.stringContaining('--frobnicate'),
     });
+    expect(await complete(['--stream', '--raw'])).toMatchObject({
+      ok: false,
+      error: '--stream and --raw: choose one',
+    });
+    expect(await complete(['--stop', ''])).toMatchObject({
+      ok: false,
+      error: '--stop needs a non-empty text',
+    });
+  });
+
+  it('decodes text that repeats its prompt in fewer passes with context-pld', async () => {
+    const prompt = 'Echo me: one two three four five six seven eight nine ten eleven twelve.';
+    const { outcome, passes } = await run(['-p', prompt, '-n', '64']);
+    expect(outcome).toEqual({ ok: true, returnValue: prompt });
+    const tokens = 17;
+    // Prefill, then a pass per token, or far fewer with prompt lookup.
+    if (app === 'text-completion') expect(passes).toBe(1 + tokens);
+    else expect(passes).toBeLessThan(1 + tokens / 2);
   });
 });
 
@@ -66,6 +118,7 @@ describe('the worlds of text-completion', () => {
     expect(world.imports.filter((name) => name.startsWith('inferlet:')).sort()).toEqual([
       'inferlet:core/common',
       'inferlet:core/forward',
+      'inferlet:core/message',
       'inferlet:core/runtime',
       'inferlet:core/tokenize',
     ]);

@@ -65,16 +65,24 @@ function expectReference(
 
 const chatml = (role: string, content: string) => `<|im_start|>${role}\n${content}<|im_end|>\n`;
 
-/** Every scenario on `build`; each must equal the reference, so the builds agree token for token. */
-export function describeContextScenarios(build: AppBuild): void {
-  describe(`context, driven by the context-client inferlet on the host-shim (${build})`, () => {
+/**
+ * Every scenario on `build`; each must equal the reference, so the builds agree token for token. With
+ * `context-pld` in place of `context` (the context-client-pld fixture), greedy output must be the same; its
+ * sampled output follows the same distributions with other draws, so the sampling scenario is left out.
+ */
+export function describeContextScenarios(
+  build: AppBuild,
+  fixture: 'context-client' | 'context-client-pld' = 'context-client',
+): void {
+  const speculative = fixture === 'context-client-pld';
+  describe(`${speculative ? 'context-pld' : 'context'}, driven by the ${fixture} inferlet on the host-shim (${build})`, () => {
     beforeAll(() => {
       tokenizer = qwen3Tokenizer();
       oracle = referenceModel(tokenizer.vocabSize, tokenizer.encode('<|im_end|>')[0] ?? 0);
     });
     let client: LoadedComponent;
     beforeAll(async () => {
-      client = await loadApp('test/fixtures', 'context-client', build);
+      client = await loadApp('test/fixtures', fixture, build);
     });
 
     /** Runs a scenario of the context-client fixture; its return value, and the host to inspect after. */
@@ -121,39 +129,63 @@ export function describeContextScenarios(build: AppBuild): void {
       }
     });
 
-    it('samples as the host samples the reference logits, with every sampler, for page sizes 1, 3 and 16', async () => {
-      const cases: [string[], number, Cutoff][] = [
-        [['multinomial', '1.5'], 1.5, { kind: 'none' }],
-        [['top-p', '1.2', '0.9'], 1.2, { kind: 'top-p', p: 0.9 }],
-        [['top-k', '1.2', '5'], 1.2, { kind: 'top-k', k: 5 }],
-        [['min-p', '1.2', '0.01'], 1.2, { kind: 'min-p', p: 0.01 }],
-        [['top-k-top-p', '1.2', '8', '0.95'], 1.2, { kind: 'top-k-top-p', k: 8, p: 0.95 }],
-      ];
-      const prompt = tokenizer.encode('one two three one two');
-      for (const kvPageSize of [1, 3, 16]) {
-        for (const [sampler, temperature, cutoff] of cases) {
-          const { value } = await scenario(['sample', ...sampler], { kvPageSize }, 7);
-          const { tokens } = JSON.parse(value) as { tokens: number[] };
-          expect(tokens.length, `${sampler[0]}, page size ${kvPageSize}`).toBe(prompt.length + 6);
-          expectReference(tokens, prompt.length, temperature, cutoff, 7);
+    it.skipIf(speculative)(
+      'samples as the host samples the reference logits, with every sampler, for page sizes 1, 3 and 16',
+      async () => {
+        const cases: [string[], number, Cutoff][] = [
+          [['multinomial', '1.5'], 1.5, { kind: 'none' }],
+          [['top-p', '1.2', '0.9'], 1.2, { kind: 'top-p', p: 0.9 }],
+          [['top-k', '1.2', '5'], 1.2, { kind: 'top-k', k: 5 }],
+          [['min-p', '1.2', '0.01'], 1.2, { kind: 'min-p', p: 0.01 }],
+          [['top-k-top-p', '1.2', '8', '0.95'], 1.2, { kind: 'top-k-top-p', k: 8, p: 0.95 }],
+        ];
+        const prompt = tokenizer.encode('one two three one two');
+        for (const kvPageSize of [1, 3, 16]) {
+          for (const [sampler, temperature, cutoff] of cases) {
+            const { value } = await scenario(['sample', ...sampler], { kvPageSize }, 7);
+            const { tokens } = JSON.parse(value) as { tokens: number[] };
+            expect(tokens.length, `${sampler[0]}, page size ${kvPageSize}`).toBe(prompt.length + 6);
+            expectReference(tokens, prompt.length, temperature, cutoff, 7);
+          }
         }
-      }
-    });
+      },
+    );
 
-    it('stops on max tokens and on any EOS sequence; pending tokens are not processed tokens', async () => {
+    it('stops on max tokens and on any EOS sequence; filled tokens count once run, generated ones at once', async () => {
       const { value } = await scenario(['stops'], { kvPageSize: 5 });
       const result = JSON.parse(value) as Record<string, unknown>;
       const prompt = tokenizer.encode(`${chatml('user', 'alpha beta gamma delta')}<|im_start|>assistant\n`);
       expect(result.beforeFlush).toEqual({ tokens: [], text: '' });
       expect(result.none).toBe('');
       expect(result.two).toBe('alpha beta');
-      expect(result.afterTwo).toBe(prompt.length + 1);
+      expect(result.afterTwo).toBe(prompt.length + 2);
       expect(result.stopped).toBe(' gamma');
       expect(result.rest).toBe(' delta<|im_end|>');
       expect(result.text).toBe(tokenizer.decode(result.tokens as number[]));
       expect(result.text).toBe(
-        `${chatml('user', 'alpha beta gamma delta')}<|im_start|>assistant\nalpha beta gamma delta`,
+        `${chatml('user', 'alpha beta gamma delta')}<|im_start|>assistant\nalpha beta gamma delta<|im_end|>`,
       );
+    });
+
+    it('generation: complete, the generator, stop strings, forks and predict agree with generate', async () => {
+      const prompt = 'Echo me: one two three, 東京 and more.';
+      const { value } = await scenario(['generation', prompt, 'o t'], { kvPageSize: 3 });
+      const result = JSON.parse(value);
+      const generated: string = result.generated;
+      expect(generated).toBe(`${prompt}<|im_end|>`);
+      expect(result.completion).toEqual({
+        text: prompt,
+        tokens: tokenizer.encode(generated),
+        finish: 'eos-sequence',
+      });
+      expect(result.steps.map((step: { text: string }) => step.text).join('')).toBe(prompt);
+      expect(result.steps.map((step: { token: number }) => step.token)).toEqual(result.completion.tokens);
+      expect(result.finish).toBe('eos-sequence');
+      // 'o t' spans the tokens ' two' and ' three'.
+      expect(result.stopped.text).toBe('Echo me: one tw');
+      expect(result.stopped.finish).toBe('stop-string');
+      expect(result.forkAnswers).toEqual([generated, generated]);
+      expect(result.predicted).toBe(tokenizer.encode(generated)[0]);
     });
 
     it('renders fills with the model template, begin_of_sequence only on the first fill', async () => {

@@ -157,6 +157,8 @@ export class Context {
   #conversation: Conversation;
   /** Where the assistant's turn starts (after a generation prompt), as an index into all the tokens. */
   #turnStart: number | undefined;
+  /** Where the last fill ended: tokens generated after it, with no generation prompt, are a turn too. */
+  #filledUpTo = 0;
   /** The generation prompt's token count, while it ends the tokens and may be taken back. */
   #promptTokens = 0;
   /** Tokens a speculative step generated beyond the one handed out: part of the context until given back. */
@@ -262,6 +264,7 @@ export class Context {
     child.#filled = this.#filled;
     child.#conversation = this.#conversation.clone();
     child.#turnStart = this.#turnStart;
+    child.#filledUpTo = this.#filledUpTo;
     child.#promptTokens = this.#promptTokens;
     return child;
   }
@@ -364,12 +367,11 @@ export class Context {
     this.settle();
     const tokenizer = this.#session.tokenizer;
     const length = this.#processed.length + this.#pending.length;
+    const turnStart = this.#turnStart ?? this.#filledUpTo;
     const turn =
-      this.#turnStart === undefined || length === this.#turnStart
+      length <= turnStart
         ? ''
-        : tokenizer.detokenize(
-            Uint32Array.from([...this.#processed, ...this.#pending].slice(this.#turnStart)),
-          );
+        : tokenizer.detokenize(Uint32Array.from([...this.#processed, ...this.#pending].slice(turnStart)));
     try {
       const addition = this.#conversation.add(role, turn, !this.#filled);
       const model = { name: this.#session.modelName, tokenizer };
@@ -399,6 +401,7 @@ export class Context {
     pushAll(this.#pending, tokens);
     this.#filled = true;
     this.#promptTokens = 0;
+    this.#filledUpTo = this.#processed.length + this.#pending.length;
   }
 
   /** Holds exactly the pages `length` tokens need. */

@@ -71,8 +71,9 @@ export class Conversation {
   }
 
   /**
-   * The addition of a message with `role`. `turn` is the text appended since the generation prompt (generated
-   * or filled), `''` when nothing was; `contextEmpty` whether nothing at all was filled yet.
+   * The addition of a message with `role`. `turn` is the assistant's turn so far: after a generation prompt,
+   * the text appended since (generated or filled); otherwise the text generated since the last fill (a prompt
+   * filled raw); `''` when there is none. `contextEmpty` is whether nothing at all was filled yet.
    */
   add(role: Role, turn: string, contextEmpty: boolean): Addition {
     const beginOfSequence = this.#beginOfSequence ?? contextEmpty;
@@ -80,17 +81,22 @@ export class Conversation {
     let before = this.#messages;
     let held = this.#rendered;
     let closing = '';
-    if (this.#prompt !== undefined && turn !== '') {
+    /** The closing of a turn the conversation did not see open, which its renderings do not hold. */
+    let unseenClosing = '';
+    if (turn !== '') {
       const [content, rest] = this.#closeTurn(turn, beginOfSequence);
-      before = [...before, { role: 'assistant', content }];
-      held += this.#prompt + turn;
       closing = rest;
+      if (this.#prompt === undefined) unseenClosing = rest;
+      else {
+        before = [...before, { role: 'assistant', content }];
+        held += this.#prompt + turn;
+      }
     }
     const render = (content: string, prompt: boolean) =>
       this.#render([...before, { role, content }], prompt, beginOfSequence);
     const text = (content: string): string => {
       const whole = render(content, false);
-      if (whole.startsWith(held)) return whole.slice(held.length);
+      if (whole.startsWith(held)) return unseenClosing + whole.slice(held.length);
       return closing + this.#afterNeutral(before, { role, content }, beginOfSequence);
     };
     return {
@@ -116,10 +122,15 @@ export class Conversation {
    * template closes the message: the closing minus what the turn already ends with (`<|im_end|>`).
    */
   #closeTurn(turn: string, beginOfSequence: boolean): readonly [string, string] {
-    const closing =
-      aroundContent((content) =>
-        this.#render([...this.#messages, { role: 'assistant', content }], false, beginOfSequence),
-      )?.[1] ?? '';
+    let closing = '';
+    try {
+      closing =
+        aroundContent((content) =>
+          this.#render([...this.#messages, { role: 'assistant', content }], false, beginOfSequence),
+        )?.[1] ?? '';
+    } catch {
+      // A template that refuses an assistant message here closes nothing the context could add.
+    }
     for (let overlap = Math.min(closing.length, turn.length); overlap > 0; overlap--) {
       if (turn.endsWith(closing.slice(0, overlap))) {
         return [turn.slice(0, turn.length - overlap), closing.slice(overlap)];

@@ -66,6 +66,8 @@ interface ModelContext {
   turnStart: number | undefined;
   /** Tokens of the generation prompt, while nothing followed it. */
   promptTokens: number;
+  /** Where the last fill ended: tokens generated after it, with no generation prompt, are a turn too. */
+  filledUpTo: number;
 }
 
 const emptyContext = (): ModelContext => ({
@@ -75,6 +77,7 @@ const emptyContext = (): ModelContext => ({
   pages: [],
   turnStart: undefined,
   promptTokens: 0,
+  filledUpTo: 0,
 });
 
 /** ChatML closes an assistant message with `<|im_end|>\n`: what a generated turn still lacks of it. */
@@ -222,6 +225,7 @@ class Fork implements Command {
       pages: parent.pages.slice(0, full),
       turnStart: parent.turnStart,
       promptTokens: parent.promptTokens,
+      filledUpTo: parent.filledUpTo,
     };
     real.contexts[this.into] = real.library.fork(real.contexts[this.slot] as Inference.Context);
     expectAgreement(model, real, this.toString());
@@ -257,22 +261,27 @@ class Fill extends SlotCommand {
   }
   apply(expected: ModelContext, context: Inference.Context, model: Model): void {
     context[this.kind](this.text);
+    const filled = () => {
+      expected.filledUpTo = expected.processed.length + expected.pending.length;
+    };
     if (this.kind === 'fill') {
       expected.pending.push(...tokenizer.encode(this.text));
       expected.promptTokens = 0;
+      filled();
       return;
     }
     const all = [...expected.processed, ...expected.pending];
-    const turn = expected.turnStart === undefined ? undefined : all.slice(expected.turnStart);
+    const turn = all.slice(expected.turnStart ?? expected.filledUpTo);
     let closing = '';
-    if (turn !== undefined && turn.length === 0) {
+    if (expected.turnStart !== undefined && turn.length === 0) {
       // Nothing followed the generation prompt: it is taken back, pending tokens first.
       const fromPending = Math.min(expected.promptTokens, expected.pending.length);
       expected.pending.length -= fromPending;
       expected.shown = Math.min(expected.shown, expected.pending.length);
       const fromProcessed = expected.promptTokens - fromPending;
       if (fromProcessed > 0) truncate(model, expected, expected.processed.length - fromProcessed);
-    } else if (turn !== undefined) {
+    } else if (turn.length > 0) {
+      // The assistant's turn: after the generation prompt, or generated since the last fill.
       closing = turnClosing(tokenizer.decode(turn));
     }
     // A message's content stays text: each `<|im_end|>` in it is tokenized cut after its `<`.
@@ -281,8 +290,10 @@ class Fill extends SlotCommand {
     pieces[0] = `${closing}${before}${pieces[0]}`;
     pieces[pieces.length - 1] = `${pieces.at(-1)}${after}`;
     for (const piece of pieces) expected.pending.push(...tokenizer.encode(piece));
+    filled();
     if (this.kind === 'fillUser') {
       expected.pending.push(...generationPrompt);
+      filled();
       expected.promptTokens = generationPrompt.length;
       expected.turnStart = expected.processed.length + expected.pending.length;
     } else {

@@ -1,0 +1,3 @@
+import { describeContextScenarios } from './helpers/context-scenarios.ts';
+
+describeContextScenarios('composed', 'context-client-pld');
