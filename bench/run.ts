@@ -1,8 +1,8 @@
 /**
  * `pnpm bench`: measures the built components and prints a markdown table; writes results/latest.json.
  * Sections: sizes, build time, start-up of text-completion in both builds, cross-component calls, chat
- * rendering, BRLE, the library's CPU time per decode step (composed, single-engine and in-process), and a
- * soak of 10,000 contexts.
+ * rendering, BRLE, the library's CPU time per decode step (composed, single-engine and in-process), prompt
+ * lookup (context-pld against context), and a soak of 10,000 contexts.
  */
 
 import type * as Encoding from 'inferlib:brle/encoding';
@@ -376,6 +376,92 @@ async function soak(): Promise<Figure[]> {
   ];
 }
 
+/**
+ * context-pld against context: text-completion and text-completion-pld (single-engine, the same app) answer a
+ * prompt the built-in model echoes, on a host whose forward pass takes 3.5 ms (Pie's dummy model on this
+ * machine's CPU), runs interleaved. Forward passes per generated token, and time per token: wall (the pass
+ * latency included, so fewer passes show) and the process's CPU (the reference model computes every input's
+ * logits, so verifying drafts costs the host-shim CPU that a GPU batch would not).
+ */
+async function promptLookup(): Promise<Figure[]> {
+  const prompt =
+    'Echo me: the quick brown fox jumps over the lazy dog; the five boxing wizards jump quickly; pack my box with five dozen liquor jugs.';
+  const tokenizer = qwen3Tokenizer();
+  const variants = {
+    context: await loadComponent(componentPath('examples', 'text-completion', 'bundled'), { cacheDir }),
+    'context-pld': await loadComponent(componentPath('examples', 'text-completion-pld', 'bundled'), {
+      cacheDir,
+    }),
+  };
+  const runOnce = async (app: LoadedComponent) => {
+    const host = createHost({ forwardLatencyMs: 3.5 });
+    const instance = host.createInstance({ args: ['-p', prompt, '-n', '128'] });
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const outcome = await runInferlet(app, instance);
+    const wallMs = since(started);
+    const cpu = process.cpuUsage(cpuBefore);
+    if (!outcome.ok) throw new Error(outcome.error);
+    // The answer and its end-of-turn token; the first pass is the prompt's.
+    const tokens = tokenizer.encode(outcome.returnValue ?? '').length + 1;
+    return {
+      passesPerToken: (host.passTimes.length - 1) / tokens,
+      wallMsPerToken: wallMs / tokens,
+      cpuMsPerToken: (cpu.user + cpu.system) / 1000 / tokens,
+    };
+  };
+  const runs = 5;
+  const samples = new Map(
+    Object.keys(variants).map((name) => [name, [] as Awaited<ReturnType<typeof runOnce>>[]]),
+  );
+  for (const app of Object.values(variants)) await runOnce(app); // warm-up
+  for (let index = 0; index < runs; index++) {
+    for (const [name, app] of Object.entries(variants)) samples.get(name)?.push(await runOnce(app));
+  }
+  const figures: Figure[] = [];
+  const medians = new Map<string, Record<string, number>>();
+  for (const [name, values] of samples) {
+    const median = (key: keyof (typeof values)[number]) => {
+      const sorted = values.map((value) => value[key]).sort((a, b) => a - b);
+      return {
+        median: sorted[Math.floor(runs / 2)] ?? Number.NaN,
+        min: sorted[0] ?? Number.NaN,
+        max: sorted.at(-1) ?? Number.NaN,
+      };
+    };
+    const row = (
+      key: keyof (typeof values)[number],
+      label: string,
+      unit: string,
+      target?: string,
+    ): Figure => ({
+      section: 'prompt lookup',
+      name: `${name}: ${label}`,
+      ...median(key),
+      unit,
+      runs,
+      ...(target === undefined ? {} : { target }),
+    });
+    const passes = row(
+      'passesPerToken',
+      'forward passes per generated token',
+      'passes',
+      name === 'context-pld' ? '< 1' : undefined,
+    );
+    const wall = row('wallMsPerToken', 'wall time per token (3.5 ms per pass)', 'ms');
+    const cpu = row('cpuMsPerToken', 'process CPU time per token', 'ms');
+    figures.push(passes, wall, cpu);
+    medians.set(name, { wall: wall.median, cpu: cpu.median });
+  }
+  const ratio = (key: string) =>
+    (medians.get('context-pld')?.[key] ?? Number.NaN) / (medians.get('context')?.[key] ?? Number.NaN);
+  figures.push(single('prompt lookup', 'context-pld / context: wall time per token', ratio('wall'), '×'));
+  figures.push(
+    single('prompt lookup', 'context-pld / context: process CPU time per token', ratio('cpu'), '×'),
+  );
+  return figures;
+}
+
 const sections: Record<string, () => Promise<Figure[]>> = {
   size: sizes,
   build: buildTimes,
@@ -384,6 +470,7 @@ const sections: Record<string, () => Promise<Figure[]>> = {
   chat: chatRender,
   brle: brleOperations,
   'decode step': decodeOverhead,
+  'prompt lookup': promptLookup,
   soak,
 };
 // `pnpm bench [section…]` measures only those sections (`decode`, `start-up`, …: a prefix is enough).

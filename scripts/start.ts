@@ -1,19 +1,27 @@
 /**
- * `pnpm start [--composed] [inferlib run options] [--] [inferlet arguments]`: builds what it runs, and runs
- * the text-completion example on the host-shim — its single-engine build, or with `--composed` the wac
- * composition of the app and the library components.
+ * `pnpm start [app] [--composed] [inferlib run options] [--] [inferlet arguments]`: builds what it runs, and
+ * runs an example (text-completion unless another is named first) on the host-shim — its single-engine
+ * build, or with `--composed` the wac composition of the app and the library components.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { usage } from '../examples/text-completion/src/options.ts';
-import { runOptions } from '../host-shim/src/usage.ts';
+import { runOptionSpec, runOptions } from '../host-shim/src/usage.ts';
 import { repoRoot } from './lib/paths.ts';
 import { artifactPaths } from './lib/targets.ts';
 
-const app = 'text-completion';
-const valuedRunOptions = new Set(['--page-size', '--seed', '--latency-ms', '--message', '--cache-dir']);
+const defaultApp = 'text-completion';
+const valuedRunOptions = new Set(
+  Object.entries(runOptionSpec)
+    .filter(([, spec]) => spec.type === 'string')
+    .map(([name]) => `--${name}`),
+);
 
 const argv = process.argv.slice(2);
+// `pnpm start chat -- …`: a first argument naming an example runs that one.
+const named = argv[0] !== undefined && existsSync(join(repoRoot, 'examples', argv[0], 'package.json'));
+const app = named ? (argv.shift() as string) : defaultApp;
 const composed = argv.includes('--composed');
 const rest = argv.filter((arg) => arg !== '--composed');
 // `pnpm start -- -p x` (the npm habit) passes a `--` of its own first: it separates nothing here.
@@ -37,12 +45,12 @@ for (let index = 0; index < rest.length; index++) {
   }
 }
 
-// Help needs no build: the options of both come from their sources.
-if (inferletArgs.includes('--help') || inferletArgs.includes('-h')) {
-  console.log(`usage: pnpm start [--composed] [inferlib run options] [--] [${app} options]
+// Help needs no build: the options of both come from their sources (another app answers its own --help).
+if (app === defaultApp && (inferletArgs.includes('--help') || inferletArgs.includes('-h'))) {
+  console.log(`usage: pnpm start [app] [--composed] [inferlib run options] [--] [app options]
 
-Builds what it runs, then runs examples/${app} on the host-shim: its single-engine build, or with
---composed the wac composition of the app and the library components.
+Builds what it runs, then runs examples/<app> (${defaultApp} by default) on the host-shim: its
+single-engine build, or with --composed the wac composition of the app and the library components.
 
 inferlib run options:
 ${runOptions}

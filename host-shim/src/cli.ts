@@ -9,7 +9,7 @@ import { createHost } from './host.ts';
 import { loadComponent } from './load.ts';
 import { runInferlet } from './run.ts';
 import { describePassTimes } from './timing.ts';
-import { usage } from './usage.ts';
+import { runOptionSpec, usage } from './usage.ts';
 
 function numberOption(name: string, value: string | undefined, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
@@ -25,14 +25,7 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: separator === -1 ? argv : argv.slice(0, separator),
     allowPositionals: true,
-    options: {
-      'page-size': { type: 'string' },
-      seed: { type: 'string' },
-      'latency-ms': { type: 'string' },
-      message: { type: 'string', multiple: true },
-      'cache-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: runOptionSpec,
   });
   if (values.help === true) {
     console.log(usage);

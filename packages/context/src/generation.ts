@@ -1,7 +1,12 @@
 /** `inferlib:context/generation`: step-wise generation, stop strings, forks and distributions. */
-import type { Completion, FinishReason, Step, StopConditions } from 'inferlib:context/generation';
+import type {
+  Completion,
+  Distribution,
+  FinishReason,
+  Step,
+  StopConditions,
+} from 'inferlib:context/generation';
 import type { SamplerConfig } from 'inferlib:context/inference';
-import type { Distribution } from 'inferlib:queue/queues';
 import { checkLive, refuseAfterDrop } from '@inferlib/support';
 import { checkCount, checkSampler } from './checks.ts';
 import { type Context, checkStopConfig } from './context.ts';
