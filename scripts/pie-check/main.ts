@@ -17,15 +17,20 @@ const MODEL = 'Qwen/Qwen3-0.6B';
 const ARGUMENTS: Record<string, string[]> = {
   hello: ['Ada', 'Alan'],
   'text-completion': ['-p', 'Tell me about paged attention.', '-n', '32'],
+  'text-completion-pld': ['-p', 'Tell me about paged attention.', '-n', '32'],
+  chat: ['--max-tokens', '16', 'Hello there.', 'And a second message.'],
+  'best-of-n': ['-p', 'Tell me about paged attention.', '-n', '3', '--max-tokens', '12'],
+  'beam-search': ['-p', 'Tell me about paged attention.', '-k', '2', '--max-tokens', '12'],
 };
 const PYTHON_PACKAGES = ['torch', 'flashinfer-python'];
 const here = join(repoRoot, 'scripts', 'pie-check');
-const usage = `usage: pnpm pie-check <pie-source-dir>
+const usage = `usage: pnpm pie-check <pie-source-dir> [app…]
 
 Builds Pie's engine from <pie-source-dir> (a checkout of pie-project/pie: runtime/, pie/, client/) as a
 Python wheel in ${cacheDir()}, installs torch, flashinfer-python and Pie's Python client there, links every
 examples/*/dist/*.wasm with Pie's wasmtime linker, then runs each on the engine in dummy mode (CPU,
-127.0.0.1 only). The first run takes ~20 minutes on 2 cores and ~8 GB of disk; later runs are incremental.`;
+127.0.0.1 only); with apps named, only theirs. The first run takes ~35 minutes on 2 cores and ~9 GB of disk;
+later runs are incremental.`;
 
 function cacheDir(): string {
   return resolve(
@@ -128,10 +133,11 @@ function syncSources(pieDir: string, srcDir: string): void {
  * The runnable builds of each example, `examples/<app>/dist/<app>.<build>.wasm` (`composed`, `bundled`, …),
  * each with the arguments its app takes here. `<app>.wasm` itself still imports the library's interfaces.
  */
-function discoverInferlets(): { name: string; path: string; args: string[] }[] {
+function discoverInferlets(apps: readonly string[]): { name: string; path: string; args: string[] }[] {
   const examples = join(repoRoot, 'examples');
   const found = [];
   for (const app of readdirSync(examples).sort()) {
+    if (apps.length > 0 && !apps.includes(app)) continue;
     const dist = join(examples, app, 'dist');
     if (!existsSync(dist)) continue;
     for (const file of readdirSync(dist).sort()) {
@@ -187,9 +193,14 @@ pyo3 = { version = "0.23", features = ["anyhow"] }
 
 async function main(): Promise<number> {
   const [pieArg, ...rest] = process.argv.slice(2).filter((arg) => arg !== '--');
-  if (pieArg === undefined || pieArg === '-h' || pieArg === '--help' || rest.length > 0) {
+  if (pieArg === undefined || pieArg === '-h' || pieArg === '--help') {
     console.log(usage);
-    return pieArg === undefined || rest.length > 0 ? 2 : 0;
+    return pieArg === undefined ? 2 : 0;
+  }
+  const unknown = rest.filter((app) => !existsSync(join(repoRoot, 'examples', app, 'package.json')));
+  if (unknown.length > 0) {
+    console.error(`pie-check: no example named ${unknown.join(', ')} (see examples/)`);
+    return 2;
   }
   const pieDir = resolve(pieArg);
   for (const needed of [
@@ -203,7 +214,7 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  const inferlets = discoverInferlets();
+  const inferlets = discoverInferlets(rest);
   if (inferlets.length === 0) {
     console.error('pie-check: no examples/*/dist/*.wasm; run `pnpm build && pnpm compose` first');
     return 2;

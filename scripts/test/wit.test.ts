@@ -64,6 +64,7 @@ describe('wit/', () => {
       'inferlet:zo/imports',
       'inferlib:brle/brle-provider',
       'inferlib:chat/chat-formatter',
+      'inferlib:context/context-generation-provider',
       'inferlib:context/context-provider',
       'inferlib:environment/environment-provider',
       'inferlib:model/model-provider',

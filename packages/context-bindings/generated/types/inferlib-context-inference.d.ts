@@ -40,6 +40,11 @@ declare module 'inferlib:context/inference' {
     * Tokenizes `text` and appends it to the pending tokens.
     */
     fill(text: string): void;
+    /**
+    * The message fills append what the chat template renders for the whole conversation beyond what the
+    * context holds; `fill-user` with the generation prompt, which the next message fill takes back when
+    * nothing followed it.
+    */
     fillSystem(text: string): void;
     fillUser(text: string): void;
     fillAssistant(text: string): void;
@@ -49,11 +54,12 @@ declare module 'inferlib:context/inference' {
     flush(): void;
     generate(sampler: SamplerConfig, stopConfig: StopConfig): string;
     /**
-    * Every processed token, detokenized.
+    * `get-token-ids`, detokenized.
     */
     getText(): string;
     /**
-    * Every processed token; pending tokens are excluded.
+    * Every processed token and every generated one (the last generated token is still pending); other
+    * pending tokens are excluded.
     */
     getTokenIds(): Uint32Array;
     [Symbol.dispose](): void;
