@@ -16,9 +16,11 @@ import { type BuildTarget, loadTargets, providersFor } from './lib/targets.ts';
 
 const run = promisify(execFile);
 
-const packageName = (target: BuildTarget): string => `inferlib-component:${target.name}`;
-/** WAC names are kebab-case, as package folders are. */
-const variable = (target: BuildTarget): string => target.name;
+/** An app may share its name with a module (the `chat` example, the `chat` module): their names differ. */
+const packageName = (target: BuildTarget): string =>
+  `${target.kind === 'app' ? 'inferlib-app' : 'inferlib-component'}:${target.name}`;
+/** WAC names are kebab-case, as package folders are; a composition has one app. */
+const variable = (target: BuildTarget): string => (target.kind === 'app' ? 'app' : target.name);
 
 /** The modules `app` needs, each after the modules it needs itself. */
 function instantiationOrder(app: BuildTarget, exporters: Map<string, BuildTarget>): BuildTarget[] {

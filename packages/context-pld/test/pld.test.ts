@@ -4,40 +4,22 @@
  * prompt and page size, fewer forward passes than tokens on text that repeats the prompt, rejected drafts'
  * pages given back, and stops that end inside an accepted draft handled exactly.
  */
-import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
-import type * as Models from 'inferlib:model/models';
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
-import {
-  builtinModel,
-  createHost,
-  type Host,
-  type Instance,
-  qwen3Tokenizer,
-} from '../../../host-shim/src/index.ts';
-import { bindHost } from '../../../scripts/lib/linking.ts';
+import { describe, expect, it } from 'vitest';
+import { builtinModel, qwen3Tokenizer } from '../../../host-shim/src/index.ts';
+import { type BoundLibrary, loadBoundLibrary } from '../../context/test/bound-library.ts';
 import { promptLookup } from '../src/prompt-lookup.ts';
 
-interface Library {
-  readonly host: Host;
-  readonly instance: Instance;
-  readonly model: Models.Model;
-  readonly Plain: typeof Inference.Context;
+interface Library extends BoundLibrary {
   readonly Speculative: typeof Inference.Context;
-  readonly generation: typeof Generation;
 }
 
+/** The library bound to a fresh host, with context-pld's `Context` beside context's. */
 async function load(kvPageSize: number): Promise<Library> {
-  const host = createHost({ models: [{ ...builtinModel, kvPageSize }] });
-  const instance = host.createInstance();
-  vi.resetModules();
-  bindHost(instance.imports);
-  const { Model } = await import('inferlib:model/models');
-  const { Context: Plain } = await import('inferlib:context/inference');
+  const library = await loadBoundLibrary({ ...builtinModel, kvPageSize });
   const { Context: Speculative } = await import('../src/index.ts');
-  const generation = await import('inferlib:context/generation');
-  return { host, instance, model: Model.getAuto(), Plain, Speculative, generation };
+  return { ...library, Speculative };
 }
 
 const tokenizer = qwen3Tokenizer();
@@ -45,7 +27,11 @@ const [endOfTurn = 0] = tokenizer.encode('<|im_end|>');
 const greedy = { tag: 'greedy' } as const;
 
 /** Runs `use` on a new context of `kind`; what it returned, the tokens held, and the passes it took. */
-function measure<T>(library: Library, kind: 'Plain' | 'Speculative', use: (context: Inference.Context) => T) {
+function measure<T>(
+  library: Library,
+  kind: 'Context' | 'Speculative',
+  use: (context: Inference.Context) => T,
+) {
   const passesBefore = library.host.passTimes.length;
   const context = new library[kind](library.model);
   const result = use(context);
@@ -86,7 +72,7 @@ describe('context-pld against context', () => {
             context.fillUser('Again, please.');
             return [text, context.generate(greedy, stop)];
           };
-          const plain = measure(library, 'Plain', run);
+          const plain = measure(library, 'Context', run);
           const speculative = measure(library, 'Speculative', run);
           expect(speculative.result).toEqual(plain.result);
           expect(speculative.tokens).toEqual(plain.tokens);
@@ -107,7 +93,7 @@ describe('context-pld against context', () => {
       context.flush();
       return context.generate(greedy, { maxTokens: 64, eosSequences: [Uint32Array.of(endOfTurn)] });
     };
-    const plain = measure(library, 'Plain', run);
+    const plain = measure(library, 'Context', run);
     const speculative = measure(library, 'Speculative', run);
     expect(speculative.result).toBe(plain.result);
     const generated = tokenizer.encode(plain.result).length;
@@ -130,7 +116,7 @@ describe('context-pld against context', () => {
         context.flush();
         return library.generation.complete(context, greedy, stop);
       };
-      const plain = measure(library, 'Plain', run);
+      const plain = measure(library, 'Context', run);
       const speculative = measure(library, 'Speculative', run);
       expect(speculative.result).toEqual(plain.result);
       expect(speculative.tokens).toEqual(plain.tokens);
@@ -148,7 +134,7 @@ describe('context-pld against context', () => {
       fork[Symbol.dispose]();
       return text;
     };
-    const plain = measure(library, 'Plain', run);
+    const plain = measure(library, 'Context', run);
     const speculative = measure(library, 'Speculative', run);
     expect(speculative.result).toBe(plain.result);
     expect(speculative.passes).toBeLessThan(plain.passes);

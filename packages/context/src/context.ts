@@ -6,6 +6,7 @@ import { pushAll, refuseAfterDrop } from '@inferlib/support';
 import { checkCount, checkSampler, iface } from './checks.ts';
 import { Conversation, type Message, type Role } from './conversation.ts';
 import { tokenizeMessage } from './literal-content.ts';
+import { endsWith } from './text-stream.ts';
 
 /** Asks `pass` for one token at each of `indices`, sampled as `sampler` says. */
 function requestTokens(pass: ForwardPass, indices: Uint32Array, sampler: SamplerConfig): void {
@@ -54,11 +55,6 @@ export function checkStopConfig(call: string, { maxTokens, eosSequences }: StopC
       throw new Error(`${call}: eos-sequences[${index}] is empty, so it would never stop`);
   });
 }
-
-/** Whether `tokens` end with `suffix` (never empty: `checkStopConfig` refuses that). */
-export const endsWith = (tokens: readonly number[], suffix: Uint32Array): boolean =>
-  suffix.length <= tokens.length &&
-  suffix.every((token, index) => tokens[tokens.length - suffix.length + index] === token);
 
 /**
  * What a context and its forks share: the model's queue, tokenizer and chat formatter, and the KV pages,

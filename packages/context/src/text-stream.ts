@@ -15,6 +15,14 @@ export interface Stops {
 
 const replacement = '\uFFFD';
 
+/** Whether `tokens` end with `suffix` (never empty: the stop conditions' check refuses that). */
+export const endsWith = (tokens: readonly number[], suffix: ArrayLike<number>): boolean =>
+  suffix.length <= tokens.length &&
+  Array.prototype.every.call(
+    suffix,
+    (token: number, index: number) => tokens[tokens.length - suffix.length + index] === token,
+  );
+
 /** The longest suffix of `items` that is a proper prefix of one of `sequences`, by its length. */
 function heldBack<T>(length: number, at: (index: number) => T, sequences: readonly ArrayLike<T>[]): number {
   let longest = 0;
@@ -62,14 +70,7 @@ export class TextStream {
     if (this.#finish !== undefined) throw new Error('TextStream: generation has finished');
     const tokens = this.#tokens;
     tokens.push(token);
-    const eos = this.#stops.eosSequences.find(
-      (sequence) =>
-        sequence.length <= tokens.length &&
-        Array.prototype.every.call(
-          sequence,
-          (item: number, index: number) => tokens[tokens.length - sequence.length + index] === item,
-        ),
-    );
+    const eos = this.#stops.eosSequences.find((sequence) => endsWith(tokens, sequence));
     if (eos !== undefined) {
       this.#finish = 'eos-sequence';
       return this.#release(tokens.length - eos.length);

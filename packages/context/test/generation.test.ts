@@ -6,40 +6,12 @@
  */
 import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
-import type * as Models from 'inferlib:model/models';
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
-import {
-  builtinModel,
-  createHost,
-  type Host,
-  type Instance,
-  type ModelSpec,
-  qwen3Tokenizer,
-} from '../../../host-shim/src/index.ts';
-import { bindHost } from '../../../scripts/lib/linking.ts';
-import { ChatFormatter } from '../../chat/src/formatter.ts';
+import { describe, expect, it } from 'vitest';
+import { builtinModel, qwen3Tokenizer } from '../../../host-shim/src/index.ts';
 import { loadConformance } from '../../chat/test/conformance.ts';
-
-interface Library {
-  readonly host: Host;
-  readonly instance: Instance;
-  readonly model: Models.Model;
-  readonly Context: typeof Inference.Context;
-  readonly generation: typeof Generation;
-}
-
-/** A fresh host instance and a copy of the library's sources bound to it. */
-async function load(spec: ModelSpec = builtinModel): Promise<Library> {
-  const host = createHost({ models: [spec] });
-  const instance = host.createInstance();
-  vi.resetModules();
-  bindHost(instance.imports);
-  const { Model } = await import('inferlib:model/models');
-  const { Context } = await import('inferlib:context/inference');
-  const generation = await import('inferlib:context/generation');
-  return { host, instance, model: Model.getAuto(), Context, generation };
-}
+import type { Message } from '../src/conversation.ts';
+import { type BoundLibrary, loadBoundLibrary as load, renderWith } from './bound-library.ts';
 
 const tokenizer = qwen3Tokenizer();
 const [endOfTurn = 0] = tokenizer.encode('<|im_end|>');
@@ -50,7 +22,7 @@ const untilEnd = (maxTokens = 48) => ({
   stopStrings: [] as string[],
 });
 
-function asked(library: Library, prompt: string): Inference.Context {
+function asked(library: BoundLibrary, prompt: string): Inference.Context {
   const context = new library.Context(library.model);
   context.fillUser(prompt);
   return context;
@@ -165,21 +137,6 @@ describe('generation', () => {
   });
 });
 
-/** Renders `messages` with `template`, as a model's chat template. */
-function renderAll(
-  template: string,
-  messages: readonly { role: string; content: string }[],
-  prompt: boolean,
-): string {
-  const formatter = new ChatFormatter(template);
-  for (const { role, content } of messages) {
-    if (role === 'system') formatter.addSystem(content);
-    else if (role === 'user') formatter.addUser(content);
-    else formatter.addAssistant(content);
-  }
-  return formatter.render(prompt, true);
-}
-
 const qwen25 = loadConformance()?.templates.find((entry) => entry.name === 'Qwen2_5Template')?.template;
 
 describe('multi-turn: the context holds the tokens of the whole conversation as the template renders it', () => {
@@ -205,7 +162,7 @@ describe('multi-turn: the context holds the tokens of the whole conversation as 
       await fc.assert(
         fc.asyncProperty(turns, async (sequence) => {
           const context = new library.Context(library.model);
-          const messages: { role: string; content: string }[] = [];
+          const messages: Message[] = [];
           /** The text of a generated turn nothing followed yet: the template has not closed it. */
           let openTurn: string | undefined;
           for (const turn of sequence) {
@@ -227,8 +184,8 @@ describe('multi-turn: the context holds the tokens of the whole conversation as 
           if (messages.length === 0) return;
           const expected =
             openTurn === undefined
-              ? renderAll(template ?? '', messages, messages.at(-1)?.role === 'user')
-              : renderAll(template ?? '', messages.slice(0, -1), true) + openTurn;
+              ? renderWith(template ?? '', messages, messages.at(-1)?.role === 'user', true)
+              : renderWith(template ?? '', messages.slice(0, -1), true, true) + openTurn;
           expect(context.getText()).toBe(expected);
           expect([...context.getTokenIds()]).toEqual(tokenizer.encode(expected));
           context[Symbol.dispose]();

@@ -7,10 +7,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChatFormatter } from '../../chat/src/formatter.ts';
 import { loadConformance } from '../../chat/test/conformance.ts';
 import { aroundContent } from '../src/around-content.ts';
 import { Conversation, type Message } from '../src/conversation.ts';
+import { renderWith } from './bound-library.ts';
 
 /**
  * Templates whose rendering of a conversation changes an earlier turn when a message follows it, and how:
@@ -28,15 +28,8 @@ type Turn =
 
 const render =
   (template: string) =>
-  (messages: readonly Message[], prompt: boolean, bos: boolean): string => {
-    const formatter = new ChatFormatter(template);
-    for (const { role, content } of messages) {
-      if (role === 'system') formatter.addSystem(content);
-      else if (role === 'user') formatter.addUser(content);
-      else formatter.addAssistant(content);
-    }
-    return formatter.render(prompt, bos);
-  };
+  (messages: readonly Message[], prompt: boolean, bos: boolean): string =>
+    renderWith(template, messages, prompt, bos);
 
 /**
  * What a model trained on `template` generates for an assistant message `answer`: the template's text between
