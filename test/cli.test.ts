@@ -29,6 +29,24 @@ describe('inferlib run', () => {
     expect(result.stdout).toMatch(/^Hello, Ada and Alan! \(from inferlet [0-9a-f-]{36}\)\n$/);
   });
 
+  it('prints what the inferlet sends as it arrives, then its return value', async () => {
+    const chat = builtComponentPath('examples', 'chat', 'bundled');
+    const result = await inferlib('run', chat, '--cache-dir', cacheDir, '--', 'Hi there.');
+    expect(result).toMatchObject({ code: 0, stdout: '> Hi there.\nHi there.\n' });
+    const streamed = await inferlib(
+      'run',
+      builtComponentPath('examples', 'text-completion', 'bundled'),
+      '--cache-dir',
+      cacheDir,
+      '--',
+      '-p',
+      'Stream me.',
+      '--stream',
+    );
+    // The stream ends without a newline of its own: the CLI ends the line; the return value is empty.
+    expect(streamed).toMatchObject({ code: 0, stdout: 'Stream me.\n' });
+  });
+
   it('ends with a clear message and exit code 1 when the inferlet returns err', async () => {
     const result = await inferlib('run', hello(), '--cache-dir', cacheDir, '--', '--fail');
     expect(result).toMatchObject({ code: 1, stdout: '' });
@@ -101,7 +119,7 @@ describe('pnpm start --help', () => {
       cwd: repoRoot,
     });
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(result.stdout).toMatch(/^usage: pnpm start \[--composed\]/);
+    expect(result.stdout).toMatch(/^usage: pnpm start \[app\] \[--composed\]/);
     expect(result.stdout).toContain('--latency-ms MS');
     expect(result.stdout).toContain('-p, --prompt TEXT');
     expect(result.stdout).not.toMatch(/^build /m);
