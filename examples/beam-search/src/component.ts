@@ -94,7 +94,9 @@ export const run = main((args) => {
   }
   finished.sort((a, b) => b.score - a.score);
   const texts = finished.map(({ tokens }) => tokenizer.detokenize(Uint32Array.from(tokens)));
-  finished.forEach(({ score }, index) => send(`${score.toFixed(3)} ${JSON.stringify(texts[index])}\n`));
+  finished.forEach(({ score }, index) => {
+    send(`${score.toFixed(3)} ${JSON.stringify(texts[index])}\n`);
+  });
   tokenizer[Symbol.dispose]();
   model[Symbol.dispose]();
   return texts[0] ?? '';

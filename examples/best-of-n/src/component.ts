@@ -94,9 +94,9 @@ export const run = main((args) => {
     return { text, score: logProbability / Math.max(1, tokens.length + 1) };
   });
   prompt[Symbol.dispose]();
-  answers.forEach(({ text, score }, index) =>
-    send(`[${index + 1}] ${score.toFixed(3)} ${JSON.stringify(text)}\n`),
-  );
+  answers.forEach(({ text, score }, index) => {
+    send(`[${index + 1}] ${score.toFixed(3)} ${JSON.stringify(text)}\n`);
+  });
   const best = answers.reduce((a, b) => (b.score > a.score ? b : a));
   tokenizer[Symbol.dispose]();
   model[Symbol.dispose]();
