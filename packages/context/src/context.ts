@@ -274,7 +274,11 @@ export class Context {
     );
     this.#pending = [];
     const distribution = result.distributions?.[0];
-    if (distribution === undefined) throw new Error(`${call}: the forward pass returned no distribution`);
+    if (distribution === undefined) {
+      throw new Error(
+        `${call}: the forward pass returned no distribution: the model computed none (Pie's dummy model never does)`,
+      );
+    }
     return distribution;
   }
 
