@@ -1,3 +1,0 @@
-import { describeContextScenarios } from './helpers/context-scenarios.ts';
-
-describeContextScenarios('composed', 'context-client-pld');
