@@ -29,6 +29,7 @@ export class Generator {
 
   constructor(context: Context, sampler: SamplerConfig, stop: StopConditions) {
     const call = `${iface}.generator`;
+    checkLive(context, call, 'context');
     checkSampler(call, sampler);
     checkStopConditions(call, stop);
     this.#context = context;
