@@ -205,6 +205,13 @@ export function providersFor(app: BuildTarget, modules: readonly BuildTarget[]):
         `${app.name} uses ${JSON.stringify(name)}, which is no alternative module (there are: ${known.map((module) => module.name).join(', ')})`,
       );
     }
+    const original = modules.find((module) => module.name === alternative.manifest.alternativeOf);
+    const missing = original?.world.exports.filter((iface) => !alternative.world.exports.includes(iface));
+    if (missing === undefined || missing.length > 0) {
+      throw new Error(
+        `${alternative.name} is an alternative of ${JSON.stringify(alternative.manifest.alternativeOf)}, ${missing === undefined ? 'which is no module' : `but does not export ${missing.join(', ')}`}`,
+      );
+    }
     for (const iface of alternative.world.exports) providers.set(iface, alternative);
   }
   return providers;
