@@ -4,7 +4,9 @@ import { loadApp } from '../../../test/helpers/builds.ts';
 
 const prompt = 'Echo me: one two three four, and the rest.';
 
-describe.each(['node', 'bundled', 'composed'] as const)('beam-search (%s)', (build) => {
+// Its sources in Node and its single-engine build; the composed build is made by `pnpm compose` (and run on
+// Pie by `pnpm pie-check`), while chat and text-completion-pld test the generation interface composed.
+describe.each(['node', 'bundled'] as const)('beam-search (%s)', (build) => {
   it('with width 1 is greedy decoding; with width 3 returns the best of the beams it sends', async () => {
     const app = await loadApp('examples', 'beam-search', build);
     const greedy = await runInferlet(app, createHost().createInstance({ args: ['-p', prompt, '-k', '1'] }));

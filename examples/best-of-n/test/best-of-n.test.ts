@@ -2,7 +2,9 @@ import { createHost, runInferlet } from '@inferlib/host-shim';
 import { describe, expect, it } from 'vitest';
 import { loadApp } from '../../../test/helpers/builds.ts';
 
-describe.each(['node', 'bundled', 'composed'] as const)('best-of-n (%s)', (build) => {
+// Its sources in Node and its single-engine build; the composed build is made by `pnpm compose` (and run on
+// Pie by `pnpm pie-check`), while chat and text-completion-pld test the generation interface composed.
+describe.each(['node', 'bundled'] as const)('best-of-n (%s)', (build) => {
   it('prefills once, samples n answers from forks and returns the best scored', async () => {
     const app = await loadApp('examples', 'best-of-n', build);
     const host = createHost();
