@@ -26,8 +26,8 @@ export default defineConfig({
         test: {
           name: 'components',
           include: ['test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
-          // Transpiling a composition (86 MB) takes half a minute on an idle machine and minutes on a busy
-          // one, beside the other test worker; the tests themselves are quick.
+          // Transpiling a composition (86 MB) takes seconds on an idle machine and can take a minute on a
+          // busy one, beside the other test worker; the tests themselves are quick.
           testTimeout: 300_000,
           hookTimeout: 600_000,
         },

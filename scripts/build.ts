@@ -12,12 +12,11 @@
  * skipped, unless `--force` is given.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, freemem } from 'node:os';
 import { join, relative } from 'node:path';
-import { componentize } from '@bytecodealliance/componentize-js';
 import { build as bundle, type Plugin } from 'esbuild';
-import { allowWitFileAccess, type ComponentizeFeature, componentizeFeatures } from './lib/componentize.ts';
+import { type ComponentizeFeature, ComponentizeProcesses, componentizeFeatures } from './lib/componentize.ts';
 import { isHostImport, linkLibrary } from './lib/linking.ts';
 import { cacheRoot, repoRoot, witRoot } from './lib/paths.ts';
 import { type BuildTarget, loadTargets, providersFor } from './lib/targets.ts';
@@ -106,7 +105,11 @@ async function readOrEmpty(path: string): Promise<string> {
   }
 }
 
-async function componentizeIfChanged(job: Componentization, force: boolean): Promise<'built' | 'unchanged'> {
+async function componentizeIfChanged(
+  job: Componentization,
+  force: boolean,
+  processes: ComponentizeProcesses,
+): Promise<'built' | 'unchanged'> {
   const kept = new Set<ComponentizeFeature>(['stdio', ...job.features]);
   const disableFeatures = componentizeFeatures.filter((feature) => !kept.has(feature));
   const inputsHash = createHash('sha256')
@@ -138,14 +141,13 @@ async function componentizeIfChanged(job: Componentization, force: boolean): Pro
   await stageWit(job.registry, job.wit, witDir);
   const sourcePath = join(workDir, `${job.name}.js`);
   await writeFile(sourcePath, job.source);
-  const { component } = await componentize({
+  await processes.run({
     sourcePath,
     witPath: witDir,
     worldName: job.world,
-    disableFeatures: [...disableFeatures],
+    disableFeatures,
+    wasm: job.wasm,
   });
-  await mkdir(join(job.wasm, '..'), { recursive: true });
-  await writeFile(job.wasm, component);
   await writeFile(hashFile(job.wasm), hashes);
   return 'built';
 }
@@ -292,22 +294,26 @@ async function main(): Promise<void> {
   if (unknown.length > 0) {
     throw new Error(`no component named ${unknown.join(', ')} (there are: ${names.join(', ')})`);
   }
-  allowWitFileAccess();
   // componentize-js peaks near 800 MB per component: as many at once as there are cores and memory for.
   const parallel = Math.max(1, Math.min(availableParallelism(), Math.floor(freemem() / 1.2e9), jobs.length));
   const pending = [...jobs];
+  const processes = new ComponentizeProcesses();
   const worker = async () => {
     for (let makeJob = pending.shift(); makeJob !== undefined; makeJob = pending.shift()) {
       const started = performance.now();
       const job = await makeJob();
-      const outcome = await componentizeIfChanged(job, force);
+      const outcome = await componentizeIfChanged(job, force, processes);
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       console.log(
         `build ${job.name.padEnd(24)} ${outcome.padEnd(9)} ${seconds.padStart(5)} s  ${relative(repoRoot, job.wasm)}`,
       );
     }
   };
-  await Promise.all(Array.from({ length: parallel }, worker));
+  try {
+    await Promise.all(Array.from({ length: parallel }, worker));
+  } finally {
+    processes.close();
+  }
 }
 
 // A build error is the message, not a stack: it names the file and the cause.

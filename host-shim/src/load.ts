@@ -45,7 +45,7 @@ interface ComponentInterface {
  * different, loading fails too, so a jco upgrade can never silently drop a fix. Their content is part of the
  * cache key. Each waits for an upstream fix (docs/decisions.md, "jco defects").
  */
-const fixesWrittenFor = 'jco 1.24.6';
+const fixesWrittenFor = 'jco 1.26.1';
 
 interface OutputFix {
   readonly name: string;
