@@ -51,7 +51,9 @@ interface OutputFix {
   readonly name: string;
   /** Present when the output contains the code the fix is for. */
   readonly marker: string;
-  readonly replacements: readonly (readonly [from: string, to: string])[];
+  readonly replacements?: readonly (readonly [from: string, to: string])[];
+  /** A rewrite too varied for fixed replacements: it throws where the code is not as it expects. */
+  readonly rewrite?: (js: string) => string;
 }
 
 const outputFixes: readonly OutputFix[] = [
@@ -96,11 +98,71 @@ const outputFixes: readonly OutputFix[] = [
       ],
     ],
   },
+  {
+    // jco reads `process.env.JCO_DEBUG` (a call into Node's C++) on every `_debugLog`, a dozen times per call
+    // across the component boundary; it is read once, when the component is loaded.
+    name: 'debug-flag-read-once',
+    marker: 'const _debugLog = (...args) => {',
+    replacements: [
+      [
+        'const _debugLog = (...args) => {\n    if (!globalThis?.process?.env?.JCO_DEBUG) { return; }',
+        'const jcoDebug = !!globalThis?.process?.env?.JCO_DEBUG;\n  const _debugLog = (...args) => {\n    if (!jcoDebug) { return; }',
+      ],
+    ],
+  },
+  {
+    // jco wraps every call of a host import in task bookkeeping: a subtask and a task created, entered,
+    // resolved and exited, and the current-task record copied, which cost two thirds of a single-engine decode
+    // step (docs/decisions.md). A synchronous host import cannot block, and the host-shim never calls back into
+    // the component from one, so nothing observes that task: the import's trampoline calls the host directly.
+    // Waits for jco to make its per-call cost optional (bytecodealliance/jco#417).
+    name: 'host-calls-without-tasks',
+    marker: 'const hostProvided = true;',
+    rewrite: (js) => {
+      const fail = (what: string): never => {
+        throw new Error(`host-calls-without-tasks: ${what}`);
+      };
+      let rewritten = 0;
+      const trampolines = js.replace(
+        /const (_trampoline\d+) = function\(([^)]*)\) \{\n([\s\S]*?)\n\s*\1\.fnName = ('[^']*');/g,
+        (whole, name: string, params: string, body: string, fnName: string) => {
+          if (!body.includes('const hostProvided = true;')) return whole;
+          const direct = body
+            .replace(/\n\s*const hostProvided = true;[\s\S]*?const started = task\.enterSync\(\);\n/, '\n')
+            .replace(
+              /_withGlobalCurrentTaskMeta\(\{\s*componentIdx: task\.componentIdx\(\),\s*taskID: task\.id\(\),\s*fn: \(\) => ([\s\S]*?),\n\s*\}\)/,
+              '$1',
+            )
+            .replace(
+              /\} catch \(err\) \{[\s\S]*?task\.exit\(\);\s*throw err;/,
+              '} catch (err) {\n    throw err;',
+            )
+            .replaceAll(/task\.resolve\(\[[^\]]*\]\);\s*task\.exit\(\);/g, '');
+          if (/\b(task|parentTask|subtask)\b/.test(direct)) fail(`${name} still refers to its task`);
+          rewritten++;
+          return `const ${name} = function(${params}) {\n${direct}\n${name}.fnName = ${fnName};\n${name}.withoutTask = true;`;
+        },
+      );
+      const hostImports = js.split('const hostProvided = true;').length - 1;
+      if (rewritten !== hostImports) fail(`rewrote ${rewritten} of ${hostImports} host-import trampolines`);
+      const lowering =
+        'function _lowerImportBackwardsCompat(args) {\n    const params = [...arguments].slice(1);';
+      if (!trampolines.includes(lowering)) fail('the import lowering is not where it was');
+      return trampolines.replace(
+        lowering,
+        'function _lowerImportBackwardsCompat(args, ...params) {\n    if (args.importFn.withoutTask) { return args.importFn(...params); }',
+      );
+    },
+  },
 ];
 
-/** The fixes' own text and what a cache entry holds, for the cache key: editing either transpiles again. */
+/** The fixes' own text (a rewrite's source too) and what a cache entry holds, for the cache key: editing either transpiles again. */
 const outputFixesDigest = createHash('sha256')
-  .update(JSON.stringify(outputFixes))
+  .update(
+    JSON.stringify(outputFixes, (_key, value: unknown) =>
+      typeof value === 'function' ? String(value) : value,
+    ),
+  )
   .update(interfaceFile)
   .digest('hex');
 
@@ -113,7 +175,8 @@ function fixOutput(js: string, transpiler: string): string {
   let fixed = js;
   for (const fix of outputFixes) {
     if (!fixed.includes(fix.marker)) continue;
-    for (const [from, to] of fix.replacements) {
+    if (fix.rewrite !== undefined) fixed = fix.rewrite(fixed);
+    for (const [from, to] of fix.replacements ?? []) {
       if (!fixed.includes(from)) {
         throw new Error(
           `loadComponent: ${transpiler}'s output has the code fix ${fix.name} is for, but not what it replaces; review outputFixes in host-shim/src/load.ts`,

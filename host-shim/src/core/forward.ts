@@ -359,14 +359,15 @@ export function createForward(host: HostState, instance: InstanceState, common: 
     kvCache(pass: Forward.ForwardPass, kvPagePtrs: Uint32Array, lastKvPageLen: number): void {
       const plan = planOf('kv-cache', pass);
       const pageSize = model(plan).kvPageSize;
-      if (kvPagePtrs.length === 0) throw new Error(`${iface}.kv-cache: no pages`);
+      if (kvPagePtrs.length === 0) throw new Error(`${kvCacheCall}: no pages`);
       if (lastKvPageLen < 1 || lastKvPageLen > pageSize) {
         throw new Error(
-          `${iface}.kv-cache: last-kv-page-len ${lastKvPageLen} is outside 1..${pageSize} (the page size)`,
+          `${kvCacheCall}: last-kv-page-len ${lastKvPageLen} is outside 1..${pageSize} (the page size)`,
         );
       }
-      for (const pointer of kvPagePtrs)
-        host.resources.resolve(`${iface}.kv-cache`, instance, model(plan), 0, pointer);
+      // Once per page per pass (257 pages at 4k tokens): no string is built here.
+      const served = model(plan);
+      for (const pointer of kvPagePtrs) host.resources.resolve(kvCacheCall, instance, served, 0, pointer);
       plan.kvCache = { pages: [...kvPagePtrs], lastPageLength: lastKvPageLen };
     },
     inputEmbeddings(pass: Forward.ForwardPass, embPtrs: Uint32Array, positions: Uint32Array): void {
