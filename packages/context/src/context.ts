@@ -150,7 +150,7 @@ export class Context {
   /** How many of the first pending tokens `get-token-ids` shows: generated ones (or processed, taken back). */
   #shownPending = 0;
   #filled = false;
-  #conversation: Conversation;
+  readonly #conversation: Conversation;
   /** Where the assistant's turn starts (after a generation prompt), as an index into all the tokens. */
   #turnStart: number | undefined;
   /** Where the last fill ended: tokens generated after it, with no generation prompt, are a turn too. */
@@ -160,12 +160,13 @@ export class Context {
   /** Tokens a speculative step generated beyond the one handed out: part of the context until given back. */
   #ahead: number[] = [];
 
-  constructor(model: Model | Session) {
+  /** `inferlib:context/inference`'s constructor takes a model; a fork passes its session and conversation. */
+  constructor(model: Model | Session, conversation?: Conversation) {
     this.#session =
       model instanceof Session ? model.join() : new Session(model, new.target.proposeDrafts).join();
-    this.#conversation = new Conversation((messages, prompt, bos) =>
-      this.#session.render(messages, prompt, bos),
-    );
+    this.#conversation =
+      conversation ??
+      new Conversation((messages, prompt, bos) => this.#session.render(messages, prompt, bos));
   }
 
   /** Text as it is, control tokens included (`<|im_end|>` becomes that token). */
@@ -246,7 +247,10 @@ export class Context {
   /** A context holding the same tokens, sharing the full KV pages. */
   fork(): Context {
     this.settle();
-    const child = new (this.constructor as new (session: Session) => Context)(this.#session);
+    const child = new (this.constructor as new (session: Session, conversation: Conversation) => Context)(
+      this.#session,
+      this.#conversation.clone(),
+    );
     const fullPages = Math.floor(this.#processed.length / this.#session.pageSize);
     const sharedTokens = fullPages * this.#session.pageSize;
     const shared = this.#pages.slice(0, fullPages);
@@ -258,7 +262,6 @@ export class Context {
     child.#pending = [...this.#processed.slice(sharedTokens), ...this.#pending];
     child.#shownPending = this.#processed.length - sharedTokens + this.#shownPending;
     child.#filled = this.#filled;
-    child.#conversation = this.#conversation.clone();
     child.#turnStart = this.#turnStart;
     child.#filledUpTo = this.#filledUpTo;
     child.#promptTokens = this.#promptTokens;

@@ -94,8 +94,18 @@ export class Conversation {
     }
     const render = (content: string, prompt: boolean) =>
       this.#render([...before, { role, content }], prompt, beginOfSequence);
+    // `text` renders the content that `commit` then renders again: once is enough.
+    const renderings = new Map<string, string>();
+    const renderWithoutPrompt = (content: string): string => {
+      let rendering = renderings.get(content);
+      if (rendering === undefined) {
+        rendering = render(content, false);
+        renderings.set(content, rendering);
+      }
+      return rendering;
+    };
     const text = (content: string): string => {
-      const whole = render(content, false);
+      const whole = renderWithoutPrompt(content);
       if (whole.startsWith(held)) return unseenClosing + whole.slice(held.length);
       return closing + this.#afterNeutral(before, { role, content }, beginOfSequence);
     };
@@ -103,7 +113,7 @@ export class Conversation {
       retractPrompt,
       text,
       commit: (content) => {
-        const rendered = render(content, false);
+        const rendered = renderWithoutPrompt(content);
         const prompted = role === 'user' ? render(content, true) : rendered;
         // A template may render no prompt at all (Mistral 3): what follows is the assistant's turn all the same.
         const prompt =
