@@ -66,10 +66,24 @@ function newResource(type: 0 | 1 | 2, model: ServedModel): Resource {
   }
 }
 
+/** A list of KV pages resolved for one owner and model, valid while no resource was added or removed. */
+interface ResolvedPages {
+  readonly changes: number;
+  readonly serviceId: number;
+  readonly pointers: Uint32Array;
+  readonly pages: readonly KvPage[];
+}
+
+const samePointers = (a: Uint32Array, b: Uint32Array): boolean =>
+  a.length === b.length && a.every((pointer, index) => pointer === b[index]);
+
 export class ResourceRegistry {
   #nextPointer = 1;
   readonly #pointers = new Map<number, PointerRecord>();
   readonly #exports = new Map<string, Resource[]>();
+  /** Counts every resource added or removed: a resolution made at one count still holds at the same count. */
+  #changes = 0;
+  readonly #lastPages = new WeakMap<ResourceOwner, ResolvedPages>();
 
   allocate(call: string, owner: ResourceOwner, model: ServedModel, type: number, count: number): number[] {
     checkResourceType(call, type);
@@ -107,6 +121,35 @@ export class ResourceRegistry {
       throw new Error(`${call}: pointer ${pointer} is a ${what} of another model than ${model.name}`);
     }
     return resource as ResourceOfType<T>;
+  }
+
+  /**
+   * `resolve` of each KV page in `pointers`. A decode step passes the same pages as the step before, so the
+   * last list an owner resolved is kept and reused while no resource has been added or removed anywhere.
+   */
+  resolvePages(
+    call: string,
+    owner: ResourceOwner,
+    model: ServedModel,
+    pointers: Uint32Array,
+  ): readonly KvPage[] {
+    const last = this.#lastPages.get(owner);
+    if (
+      last !== undefined &&
+      last.changes === this.#changes &&
+      last.serviceId === model.serviceId &&
+      samePointers(last.pointers, pointers)
+    ) {
+      return last.pages;
+    }
+    const pages = Array.from(pointers, (pointer) => this.resolve(call, owner, model, 0, pointer));
+    this.#lastPages.set(owner, {
+      changes: this.#changes,
+      serviceId: model.serviceId,
+      pointers: pointers.slice(),
+      pages,
+    });
+    return pages;
   }
 
   deallocate(
@@ -177,12 +220,14 @@ export class ResourceRegistry {
 
   #add(owner: ResourceOwner, resource: Resource): number {
     const pointer = this.#nextPointer++;
+    this.#changes++;
     this.#pointers.set(pointer, { owner: owner.id, type: resource.type, live: true });
     owner.resources.set(pointer, resource);
     return pointer;
   }
 
   #remove(owner: ResourceOwner, pointer: number): void {
+    this.#changes++;
     owner.resources.delete(pointer);
     const record = this.#pointers.get(pointer);
     if (record !== undefined) record.live = false;

@@ -178,6 +178,23 @@ describe('resources', () => {
     expect(owner.instance.stats()).toEqual({ kvPages: 0, embeddings: 1, adapters: 0 });
   });
 
+  it('a page list resolved for the previous pass is checked again once a page was freed', () => {
+    const { guest, page, pass } = primed();
+    guest.common.deallocateResources(guest.queue, 0, u32([page]));
+    // The same list as the primed pass, which resolved it.
+    expect(() => guest.forward.kvCache(pass, u32([page]), 4)).toThrow(
+      `inferlet:core/forward.kv-cache: pointer ${page} (KV page) was already freed`,
+    );
+    const [fresh = 0] = guest.common.allocateResources(guest.queue, 0, 1);
+    const write = guest.forward.createForwardPass(guest.queue);
+    guest.forward.kvCache(write, u32([fresh]), 1);
+    guest.forward.inputTokens(write, u32([1]), u32([0]));
+    guest.forward.outputTokens(write, u32([0]), 0);
+    // Freed after kv-cache named it, before execute.
+    guest.common.deallocateResources(guest.queue, 0, u32([fresh]));
+    expect(() => write.execute()).toThrow(`pointer ${fresh} (KV page) was already freed`);
+  });
+
   it('KV pages exported by one instance are imported by another and read the same cache', () => {
     const host = createHost({ models: [smallModel(4)] });
     const writer = guestOf(host.createInstance({ id: 'writer' }));

@@ -4,7 +4,6 @@ import { hashBytes } from '../hash.ts';
 import type { HostState, InstanceState } from '../instance.ts';
 import type { AdapterInfluence, KvEntry } from '../language-model.ts';
 import { HostPollable } from '../pollable.ts';
-import type { KvPage } from '../resources.ts';
 import { type Cutoff, checkSampler, distribution, sampleToken } from '../sampling.ts';
 import type { CommonImports, QueueState } from './common.ts';
 
@@ -33,7 +32,7 @@ interface DistributionRequest {
 interface PassPlan {
   readonly queue: QueueState;
   readonly inputs: Input[];
-  kvCache: { readonly pages: readonly number[]; readonly lastPageLength: number } | undefined;
+  kvCache: { readonly pages: Uint32Array; readonly lastPageLength: number } | undefined;
   masks: readonly Uint32Array[] | undefined;
   adapterPointer: number | undefined;
   adapterSeed: bigint | undefined;
@@ -168,9 +167,7 @@ export function createForward(host: HostState, instance: InstanceState, common: 
     }
     const pageSize = served.kvPageSize;
     const { pages: pointers, lastPageLength } = plan.kvCache;
-    const pages: KvPage[] = pointers.map((pointer) =>
-      host.resources.resolve(kvCacheCall, instance, served, 0, pointer),
-    );
+    const pages = host.resources.resolvePages(kvCacheCall, instance, served, pointers);
     const cacheLength = (pages.length - 1) * pageSize + lastPageLength;
     if (cacheLength < count) {
       throw new Error(
@@ -365,10 +362,8 @@ export function createForward(host: HostState, instance: InstanceState, common: 
           `${kvCacheCall}: last-kv-page-len ${lastKvPageLen} is outside 1..${pageSize} (the page size)`,
         );
       }
-      // Once per page per pass (257 pages at 4k tokens): no string is built here.
-      const served = model(plan);
-      for (const pointer of kvPagePtrs) host.resources.resolve(kvCacheCall, instance, served, 0, pointer);
-      plan.kvCache = { pages: [...kvPagePtrs], lastPageLength: lastKvPageLen };
+      host.resources.resolvePages(kvCacheCall, instance, model(plan), kvPagePtrs);
+      plan.kvCache = { pages: kvPagePtrs.slice(), lastPageLength: lastKvPageLen };
     },
     inputEmbeddings(pass: Forward.ForwardPass, embPtrs: Uint32Array, positions: Uint32Array): void {
       const plan = planOf('input-embeddings', pass);
