@@ -112,10 +112,10 @@ const outputFixes: readonly OutputFix[] = [
   },
   {
     // jco wraps every call of a host import in task bookkeeping: a subtask and a task created, entered,
-    // resolved and exited, and the current-task record copied, which cost two thirds of a single-engine decode
-    // step (docs/decisions.md). A synchronous host import cannot block, and the host-shim never calls back into
-    // the component from one, so nothing observes that task: the import's trampoline calls the host directly.
-    // Waits for jco to make its per-call cost optional (bytecodealliance/jco#417).
+    // resolved and exited, and the current-task record copied, which cost more than half of a single-engine
+    // decode step (docs/decisions.md). A synchronous host import cannot block, and the host-shim never calls
+    // back into the component from one, so nothing observes that task: the import's trampoline calls the host
+    // directly. Waits for jco to make its per-call cost optional (bytecodealliance/jco#417).
     name: 'host-calls-without-tasks',
     marker: 'const hostProvided = true;',
     rewrite: (js) => {
