@@ -96,28 +96,46 @@ describe('attention masks', () => {
     run(guest, prefill);
     return { guest, pages };
   };
-  const decode = (masks: Uint32Array[] | undefined) => {
+  /** The distribution after a 5 at slot 5 seeing what `mask` lets it see; a second input follows, causal. */
+  const decode = (mask: Uint32Array | undefined) => {
     const { guest, pages } = setup();
     const pass = guest.forward.createForwardPass(guest.queue);
-    guest.forward.kvCache(pass, u32(pages), 2);
-    guest.forward.inputTokens(pass, u32([5]), u32([5]));
-    if (masks !== undefined) guest.forward.attentionMask(pass, masks);
+    guest.forward.kvCache(pass, u32(pages), 3);
+    guest.forward.inputTokens(pass, u32([5, 8]), u32([5, 6]));
+    if (mask !== undefined) guest.forward.attentionMask(pass, [mask, u32([7])]);
     guest.forward.outputDistributions(pass, u32([0]), 1, 4);
     return run(guest, pass)?.getDistributions()?.[0];
   };
 
   it('an explicit causal mask equals no mask; hiding a slot changes the prediction', () => {
     const causal = decode(undefined);
-    expect(decode([u32([6])])).toEqual(causal);
+    expect(decode(u32([6]))).toEqual(causal);
     // Hide slot 4 (token 9, which followed the latest earlier 5): the model must copy from the first 5 instead.
-    const hidden = decode([u32([4, 1, 1])]);
+    const hidden = decode(u32([4, 1, 1]));
     expect(hidden).not.toEqual(causal);
     expect(causal?.[0][0]).toBe(9);
     expect(hidden?.[0][0]).toBe(6);
   });
 
+  it('refuses a mask that hides slots from a one-input pass, which Pie would ignore when it runs the pass as decode', () => {
+    const { guest, pages } = setup();
+    const pass = (mask: Uint32Array) => {
+      const made = guest.forward.createForwardPass(guest.queue);
+      guest.forward.kvCache(made, u32(pages), 2);
+      guest.forward.inputTokens(made, u32([5]), u32([5]));
+      guest.forward.attentionMask(made, [mask]);
+      guest.forward.outputTokens(made, u32([0]), 0);
+      return made;
+    };
+    expect(() => pass(u32([4, 1, 1])).execute()).toThrow(
+      /^inferlet:core\/forward\.attention-mask: mask \[4, 1, 1\] hides KV slots from the pass's one input; Pie ignores/,
+    );
+    // A causal mask is what decode does anyway.
+    expect(run(guest, pass(u32([6])))?.getTokens()).toEqual(u32([9]));
+  });
+
   it('equals the one-shot evaluation of exactly the visible tokens', () => {
-    const masked = decode([u32([1, 1, 4])]);
+    const masked = decode(u32([1, 1, 4]));
     const logits = oracle.logits({
       input: { token: 5, position: 5 },
       visible: [

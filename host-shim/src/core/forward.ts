@@ -190,6 +190,15 @@ export function createForward(host: HostState, instance: InstanceState, common: 
           );
         }
       });
+      // Pie runs a batch in which every request has one input as decode attention, which takes no mask
+      // (runtime/src/model/request.rs, `single_token_mode`): a mask on a one-input pass would apply or not
+      // depending on what the pass is batched with. A causal mask, one run over every slot, is what decode does.
+      const [only] = plan.masks;
+      if (count === 1 && only !== undefined && only.length !== 1) {
+        throw new Error(
+          `${iface}.attention-mask: mask [${only.join(', ')}] hides KV slots from the pass's one input; Pie ignores the mask of a one-input pass unless another pass with more inputs is batched with it, so this mask would apply only sometimes. Give the pass more inputs, or a causal mask`,
+        );
+      }
     }
     const entries: KvEntry[] = plan.inputs.map((input) => {
       if ('token' in input) return { token: input.token, position: input.position };
