@@ -1,0 +1,238 @@
+/**
+ * `inferlib:grammar/matcher`: constraints compiled to grammars, and matchers that follow a text through
+ * one, byte by byte (a token's bytes may end inside a UTF-8 character), saying which candidates may come
+ * next, what must come next, and whether the text is complete.
+ */
+import type { Constraint } from 'inferlib:grammar/matcher';
+import { Automaton } from './automaton.ts';
+import { enter, type GrammarNode, offer, type Reader, Sink } from './grammar.ts';
+import { anyJsonValue, compileJsonSchema, trieOf } from './json-schema.ts';
+import { productiveGrammar } from './productive.ts';
+import { parseRegex } from './regex.ts';
+
+const iface = 'inferlib:grammar/matcher';
+
+/** More ways than this to read one text means a constraint too ambiguous to follow (nested anyOf). */
+const maxReaders = 4096;
+/** The longest forced continuation one call gives. */
+const maxForced = 4096;
+
+function compileConstraint(constraint: Constraint): GrammarNode {
+  switch (constraint.tag) {
+    case 'json-schema':
+      return compileJsonSchema(constraint.val);
+    case 'json':
+      return anyJsonValue();
+    case 'regex':
+      return { kind: 'text', automaton: new Automaton(parseRegex(constraint.val)) };
+    case 'choice':
+      if (constraint.val.length === 0) throw new Error('the list is empty, so nothing could match');
+      return { kind: 'literals', trie: trieOf(constraint.val) };
+  }
+}
+
+/** The grammar of `constraint`, or an error naming the kind of constraint and what is wrong. */
+function grammarOf(constraint: Constraint): GrammarNode {
+  let node: GrammarNode;
+  try {
+    node = compileConstraint(constraint);
+  } catch (error) {
+    throw new Error(`${constraint.tag}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const productive = productiveGrammar(node);
+  if (productive === undefined) throw new Error(`${constraint.tag}: no text matches the constraint`);
+  return productive;
+}
+
+/** Ok, or the error that compiling `constraint` gives. */
+export function check(constraint: Constraint): void {
+  grammarOf(constraint);
+}
+
+export class Grammar {
+  readonly #root: GrammarNode;
+
+  private constructor(root: GrammarNode) {
+    this.#root = root;
+  }
+
+  static compile(constraint: Constraint): Grammar {
+    return new Grammar(grammarOf(constraint));
+  }
+
+  matcher(): Matcher {
+    const sink = new Sink();
+    enter(this.#root, undefined, sink);
+    return new Matcher(sink.readers, sink.ended, []);
+  }
+
+  [Symbol.dispose](): void {
+    // Nothing held but memory.
+  }
+}
+
+/** The code points of complete characters in `bytes` after `partial`, and the bytes of one left incomplete. */
+interface Decoded {
+  readonly codePoints: number[];
+  readonly partial: number[];
+}
+
+/** The bytes a UTF-8 sequence starting with `lead` has, and the range its second byte must be in. */
+function sequenceOf(lead: number): { length: number; secondLow: number; secondHigh: number } | undefined {
+  if (lead >= 0xc2 && lead <= 0xdf) return { length: 2, secondLow: 0x80, secondHigh: 0xbf };
+  if (lead === 0xe0) return { length: 3, secondLow: 0xa0, secondHigh: 0xbf };
+  if (lead === 0xed) return { length: 3, secondLow: 0x80, secondHigh: 0x9f };
+  if (lead >= 0xe1 && lead <= 0xef) return { length: 3, secondLow: 0x80, secondHigh: 0xbf };
+  if (lead === 0xf0) return { length: 4, secondLow: 0x90, secondHigh: 0xbf };
+  if (lead === 0xf4) return { length: 4, secondLow: 0x80, secondHigh: 0x8f };
+  if (lead >= 0xf1 && lead <= 0xf3) return { length: 4, secondLow: 0x80, secondHigh: 0xbf };
+  return undefined;
+}
+
+/** The code point of a whole sequence, or the lowest/highest one a partial sequence can still become. */
+function codePointOf(bytes: readonly number[], fill: 'low' | 'high'): number {
+  const lead = bytes[0] as number;
+  const sequence = sequenceOf(lead);
+  if (sequence === undefined) return lead;
+  let codePoint = lead & (0xff >> (sequence.length + 1));
+  for (let index = 1; index < sequence.length; index++) {
+    let byte = bytes[index];
+    if (byte === undefined) {
+      const [low, high] = index === 1 ? [sequence.secondLow, sequence.secondHigh] : [0x80, 0xbf];
+      byte = fill === 'low' ? low : high;
+    }
+    codePoint = (codePoint << 6) | (byte & 0x3f);
+  }
+  return codePoint;
+}
+
+function decode(partial: readonly number[], bytes: ArrayLike<number>): Decoded | undefined {
+  const codePoints: number[] = [];
+  let pending = [...partial];
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index] as number;
+    if (pending.length === 0) {
+      if (byte < 0x80) codePoints.push(byte);
+      else if (sequenceOf(byte) === undefined) return undefined;
+      else pending = [byte];
+      continue;
+    }
+    const sequence = sequenceOf(pending[0] as number) as NonNullable<ReturnType<typeof sequenceOf>>;
+    const [low, high] = pending.length === 1 ? [sequence.secondLow, sequence.secondHigh] : [0x80, 0xbf];
+    if (byte < low || byte > high) return undefined;
+    pending.push(byte);
+    if (pending.length === sequence.length) {
+      codePoints.push(codePointOf(pending, 'low'));
+      pending = [];
+    }
+  }
+  return { codePoints, partial: pending };
+}
+
+/** The readers after `codePoint`, and whether the text may end there. */
+function step(readers: readonly Reader[], codePoint: number): Sink {
+  const sink = new Sink();
+  for (const reader of readers) {
+    const next = reader.read(codePoint);
+    if (next !== undefined) offer(next, sink);
+  }
+  if (sink.readers.length > maxReaders) {
+    throw new Error(
+      `${iface}: the constraint is too ambiguous here (over ${maxReaders} ways to read the text)`,
+    );
+  }
+  return sink;
+}
+
+export class Matcher {
+  #readers: readonly Reader[];
+  #ended: boolean;
+  /** The bytes of a character not complete yet. */
+  #partial: readonly number[];
+
+  constructor(readers: readonly Reader[], ended: boolean, partial: readonly number[]) {
+    this.#readers = readers;
+    this.#ended = ended;
+    this.#partial = partial;
+  }
+
+  /** The state after `bytes`, or `undefined` when the text would no longer be the start of a match. */
+  #after(
+    bytes: ArrayLike<number>,
+  ): { readers: readonly Reader[]; ended: boolean; partial: number[] } | undefined {
+    const decoded = decode(this.#partial, bytes);
+    if (decoded === undefined) return undefined;
+    let readers = this.#readers;
+    let ended = this.#ended;
+    for (const codePoint of decoded.codePoints) {
+      const sink = step(readers, codePoint);
+      readers = sink.readers;
+      ended = sink.ended;
+      if (readers.length === 0 && !ended) return undefined;
+    }
+    if (decoded.partial.length > 0) {
+      const low = codePointOf(decoded.partial, 'low');
+      const high = codePointOf(decoded.partial, 'high');
+      if (!readers.some((reader) => reader.readsSomeIn(low, high))) return undefined;
+      ended = false;
+    }
+    return { readers, ended, partial: decoded.partial };
+  }
+
+  /** Appends a token's bytes; `false` (and nothing changes) when the text would no longer match. */
+  advanceBytes(bytes: Uint8Array): boolean {
+    const after = this.#after(bytes);
+    if (after === undefined || bytes.length === 0) return after !== undefined;
+    this.#readers = after.readers;
+    this.#ended = after.ended;
+    this.#partial = after.partial;
+    return true;
+  }
+
+  advanceText(text: string): boolean {
+    return this.advanceBytes(new TextEncoder().encode(text));
+  }
+
+  /** Whether each candidate's bytes may come next. An empty candidate adds nothing: it is refused. */
+  allows(candidates: readonly Uint8Array[]): boolean[] {
+    return candidates.map((bytes) => bytes.length > 0 && this.#after(bytes) !== undefined);
+  }
+
+  /**
+   * The text every match goes on with from here, as far as it is the only way on (`""` when there is a
+   * choice, the text may end here, or a character is incomplete).
+   */
+  forced(): string {
+    if (this.#partial.length > 0) return '';
+    let readers = this.#readers;
+    let ended = this.#ended;
+    let text = '';
+    while (!ended && readers.length > 0 && text.length < maxForced) {
+      const only = readers[0]?.onlyNext() ?? -1;
+      if (only === -1 || readers.some((reader) => reader.onlyNext() !== only)) break;
+      text += String.fromCodePoint(only);
+      const sink = step(readers, only);
+      readers = sink.readers;
+      ended = sink.ended;
+    }
+    return text;
+  }
+
+  /** Whether the text so far is a whole match. */
+  isComplete(): boolean {
+    return this.#ended && this.#partial.length === 0;
+  }
+
+  /** Whether anything may still be appended. */
+  canContinue(): boolean {
+    return this.#readers.length > 0;
+  }
+
+  fork(): Matcher {
+    return new Matcher(this.#readers, this.#ended, this.#partial);
+  }
+
+  [Symbol.dispose](): void {
+    // Nothing held but memory.
+  }
+}
