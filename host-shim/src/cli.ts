@@ -6,10 +6,11 @@
 import { parseArgs } from 'node:util';
 import { builtinModel } from './builtin-model.ts';
 import { createHost } from './host.ts';
+import { limitsFromOptions } from './limits.ts';
 import { loadComponent } from './load.ts';
 import { runInferlet } from './run.ts';
 import { describePassTimes } from './timing.ts';
-import { runOptionSpec, usage } from './usage.ts';
+import { runOptionSpec, usage, withOptionalValues } from './usage.ts';
 
 function numberOption(name: string, value: string | undefined, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
@@ -23,7 +24,7 @@ function numberOption(name: string, value: string | undefined, integer: boolean)
 async function main(argv: string[]): Promise<number> {
   const separator = argv.indexOf('--');
   const { positionals, values } = parseArgs({
-    args: separator === -1 ? argv : argv.slice(0, separator),
+    args: withOptionalValues(separator === -1 ? argv : argv.slice(0, separator)),
     allowPositionals: true,
     options: runOptionSpec,
   });
@@ -42,10 +43,14 @@ async function main(argv: string[]): Promise<number> {
     throw new Error(`--seed ${values.seed}: expected a whole number (negative ones too)`);
   }
   const latency = numberOption('latency-ms', values['latency-ms'], false);
+  const allowNet = values['allow-net'];
   const host = createHost({
     models: [{ ...builtinModel, ...(pageSize === undefined ? {} : { kvPageSize: pageSize }) }],
     ...(seed === undefined ? {} : { seed }),
     ...(latency === undefined ? {} : { forwardLatencyMs: latency }),
+    limits: limitsFromOptions(values),
+    // `--allow-net` alone: every host.
+    allowNet: allowNet === undefined ? false : allowNet === '' ? true : allowNet.split(','),
   });
   const cacheDir = values['cache-dir'];
   const component = await loadComponent(wasmPath, {

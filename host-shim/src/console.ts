@@ -63,6 +63,12 @@ export interface GuestConsole {
   takeErrorMessage(): string | undefined;
 }
 
+/**
+ * What componentize-js prints before it traps when the promise an export returned is still pending and
+ * nothing is left to run that could settle it: `Error while (call) event loop error, but no exception is pending…`.
+ */
+const eventLoopRanDry = /\(call\) event loop error, but no exception is pending/;
+
 export function createGuestConsole(sink: ConsoleSink): GuestConsole {
   // A componentize-js component prints an uncaught error in three writes, its message, `Stack:` and the
   // frames, then traps with only `unreachable`.
@@ -71,6 +77,8 @@ export function createGuestConsole(sink: ConsoleSink): GuestConsole {
   const stdout = new GuestOutputStream((text) => sink('stdout', text));
   const stderr = new GuestOutputStream((text) => {
     if (text === 'Stack:\n') lastError = previousWrite.trimEnd();
+    if (eventLoopRanDry.test(text))
+      lastError = 'run returned a promise that never settles: nothing is left that could settle it';
     previousWrite = text;
     sink('stderr', text);
   });

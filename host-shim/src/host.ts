@@ -19,7 +19,9 @@ import { createMessage } from './core/message.ts';
 import { createRuntime } from './core/runtime.ts';
 import { createTokenize } from './core/tokenize.ts';
 import type { HostState, InstanceState, PassTime, SentItem } from './instance.ts';
+import { type Limits, resolveLimits } from './limits.ts';
 import { type ModelSpec, type ServedModel, serveModels } from './models.ts';
+import { type NetworkAccess, networkGuard } from './network.ts';
 import { hostPoll } from './pollable.ts';
 import { ResourceRegistry, type ResourceStats, resourceStats } from './resources.ts';
 import { SeededRandom } from './sampling.ts';
@@ -36,6 +38,13 @@ export interface HostOptions {
   readonly forwardLatencyMs?: number;
   /** Where guests' stdout and stderr go; this process's own streams by default. */
   readonly console?: ConsoleSink;
+  /** What each instance may take (time, memory, resources, bytes); `defaultLimits` for those not given. */
+  readonly limits?: Partial<Limits>;
+  /**
+   * The network instances get through WASI (sockets, outgoing HTTP): none by default, every host with `true`,
+   * or a list of hosts (`example.com`, `127.0.0.1:8080`), as `inferlib run --allow-net[=…]`.
+   */
+  readonly allowNet?: NetworkAccess;
 }
 
 export interface InstanceOptions {
@@ -45,6 +54,8 @@ export interface InstanceOptions {
   readonly id?: string;
   /** Called with each message or blob the inferlet sends, as it sends it (a client sees a stream). */
   readonly onSend?: (item: SentItem) => void;
+  /** Limits of this instance in place of the host's. */
+  readonly limits?: Partial<Limits>;
 }
 
 /** Interface name (unversioned, as jco's instantiation mode keys them) to implementation. */
@@ -85,6 +96,8 @@ export interface Instance {
   stats(): ResourceStats;
   /** Its guests' stdout and stderr, and the message of the last error they printed. */
   readonly console: GuestConsole;
+  /** What it may take: its host's limits, or its own where it was given some. */
+  readonly limits: Limits;
   /** Ends the instance as the runtime does when an inferlet finishes: frees every resource it holds. */
   end(): void;
 }
@@ -102,6 +115,8 @@ export interface Host {
   readonly passTimes: readonly PassTime[];
   /** Adapter weights that `inferlet:adapter/common.download-adapter` saved, by name. */
   readonly adapterCheckpoints: ReadonlyMap<string, Uint8Array>;
+  /** What each instance may take unless it is given limits of its own. */
+  readonly limits: Limits;
 }
 
 export const defaultHostVersion = 'inferlib-host-shim 0.1.0';
@@ -116,7 +131,7 @@ function hostImports(host: HostState, instance: InstanceState): HostImports {
     'inferlet:core/runtime': createRuntime(host, instance, common),
     'inferlet:core/forward': forward,
     'inferlet:core/tokenize': createTokenize(common),
-    'inferlet:core/kvs': createKvs(host),
+    'inferlet:core/kvs': createKvs(host, common),
     'inferlet:core/message': createMessage(host, instance, common),
     'inferlet:adapter/common': createAdapterCommon(host, instance, common, forward),
     'inferlet:zo/evolve': createZoEvolve(common, forward),
@@ -137,6 +152,8 @@ export function createHost(options: HostOptions = {}): Host {
     passTimes: [],
     adapterCheckpoints: new Map(),
   };
+  const hostLimits = resolveLimits(options.limits);
+  const guardNetwork = networkGuard(options.allowNet ?? false);
   const seed = options.seed ?? 0;
   const live = new Map<string, InstanceState>();
   let created = 0;
@@ -146,14 +163,20 @@ export function createHost(options: HostOptions = {}): Host {
     store: state.store,
     passTimes: state.passTimes,
     adapterCheckpoints: state.adapterCheckpoints,
+    limits: hostLimits,
     stats: () =>
       Object.fromEntries([...live].map(([id, instance]) => [id, resourceStats(instance.resources)])),
     createInstance(instanceOptions = {}) {
       const id = instanceOptions.id ?? randomUUID();
       if (live.has(id))
         throw new Error(`createInstance: an instance with id ${JSON.stringify(id)} is running`);
+      const limits =
+        instanceOptions.limits === undefined
+          ? hostLimits
+          : resolveLimits({ ...hostLimits, ...instanceOptions.limits });
       const instance: InstanceState = {
         id,
+        limits,
         args: [...(instanceOptions.args ?? [])],
         returnValue: undefined,
         resources: new Map(),
@@ -163,13 +186,19 @@ export function createHost(options: HostOptions = {}): Host {
         sent: [],
         onSend: instanceOptions.onSend,
         unconfirmedPasses: new Map(),
+        outputBytes: 0,
       };
       live.set(id, instance);
       // An inferlet sees no file system, environment or arguments through WASI: all comes from the host ABI.
-      const wasi = new WASIShim({ sandbox: { preopens: {}, env: {}, args: [] } }).getImportObject();
+      const wasi = new WASIShim({
+        sandbox: { preopens: {}, env: {}, args: [] },
+      }).getImportObject() as ImportObject;
       const guestConsole = createGuestConsole(options.console ?? processConsole);
       const imports = {
-        ...(wasi as ImportObject),
+        ...wasi,
+        // preview2-shim answers with this process's working directory; Pie's engine gives none.
+        'wasi:cli/environment': { ...wasi['wasi:cli/environment'], initialCwd: () => undefined },
+        ...guardNetwork(wasi),
         ...guestConsole.imports,
         ...hostImports(state, instance),
       };
@@ -189,6 +218,7 @@ export function createHost(options: HostOptions = {}): Host {
         },
         stats: () => resourceStats(instance.resources),
         console: guestConsole,
+        limits,
         end: () => {
           state.resources.releaseAll(instance);
           live.delete(id);

@@ -1,3 +1,4 @@
+import type { Limits } from './limits.ts';
 import type { ServedModel } from './models.ts';
 import type { ResourceRegistry, ResourceTable } from './resources.ts';
 import type { SeededRandom } from './sampling.ts';
@@ -31,6 +32,8 @@ export interface TopicQueue {
 /** What the host knows of one running inferlet. */
 export interface InstanceState {
   readonly id: string;
+  /** What it may take. */
+  readonly limits: Limits;
   readonly args: readonly string[];
   /** The last value the inferlet passed to `set-return`. */
   returnValue: string | undefined;
@@ -47,6 +50,8 @@ export interface InstanceState {
    * output has followed it: Pie's batcher would hand that pass's empty response to the next output pass.
    */
   readonly unconfirmedPasses: Map<string, string>;
+  /** Bytes the inferlet has handed the host to keep so far (`Limits.outputBytes`). */
+  outputBytes: number;
 }
 
 /** What every instance of one host shares. */

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { transpile } from '@bytecodealliance/jco';
 import type { ImportObject } from './host.ts';
+import { capMemories, pagesOf } from './memory-limit.ts';
 
 type Instantiate = (
   getCoreModule: (name: string) => Promise<WebAssembly.Module>,
@@ -23,7 +24,12 @@ export interface LoadedComponent {
   readonly imports: readonly string[];
   readonly exports: readonly string[];
   /** A new instance of the component with the given imports; its exports keyed by interface. */
-  instantiate(imports: ImportObject): Promise<Record<string, unknown>>;
+  instantiate(imports: ImportObject, options?: InstantiateOptions): Promise<Record<string, unknown>>;
+}
+
+export interface InstantiateOptions {
+  /** The most each linear memory of the instance may grow to, in bytes (whole pages of 64 KiB); 4 GiB if not given. */
+  readonly memoryLimitBytes?: number;
 }
 
 export const defaultCacheDir = (): string =>
@@ -97,6 +103,31 @@ const outputFixes: readonly OutputFix[] = [
         'const { componentIdx, outsideTask } = SYMMETRIC_SYNC_GUEST_CALL_STACK.pop();\n      if (outsideTask) return;',
       ],
     ],
+  },
+  {
+    // jco looks a host resource's handle up in its table unchecked and, finding no object for it (a handle
+    // dropped already, or made up by the guest), made an empty object of the class and called the host with
+    // it, where a method found none of its state. Every handle the host handed out has its object, so an
+    // unknown one is refused as jco refuses a stale handle elsewhere.
+    name: 'unknown-handles-refused',
+    marker: '= Object.create(',
+    rewrite: (js) => {
+      let rewritten = 0;
+      const refused = js.replace(
+        /((?:var|let) (\w+) = captureTable\d+\.get\((rep\d*)\);\n(\s*)if \(!\2\) \{\n)\s*\2 = Object\.create\([\w$]+\.prototype\);\n\s*Object\.defineProperty\(\2, symbolRscHandle, \{ writable: true, value: handle\d* ?\}\);\n\s*Object\.defineProperty\(\2, symbolRscRep, \{ writable: true, value: \3 ?\}\);\n/g,
+        (_whole, lookup: string, _rsc: string, _rep: string, indent: string) => {
+          rewritten++;
+          return `${lookup}${indent}  throw new Error('Invalid handle');\n`;
+        },
+      );
+      const made = js.split('= Object.create(').length - 1;
+      if (rewritten !== made) {
+        throw new Error(
+          `unknown-handles-refused: rewrote ${rewritten} of ${made} objects made for unknown handles`,
+        );
+      }
+      return refused;
+    },
   },
   {
     // jco reads `process.env.JCO_DEBUG` (a call into Node's C++) on every `_debugLog`, a dozen times per call
@@ -331,17 +362,29 @@ export async function loadComponent(
   const { instantiate } = (await import(pathToFileURL(join(dir, entryFile)).href)) as {
     instantiate: Instantiate;
   };
+  // Compiled once per memory limit: the limit is written into the modules.
   const modules = new Map<string, Promise<WebAssembly.Module>>();
-  const getCoreModule = (name: string): Promise<WebAssembly.Module> => {
-    let module = modules.get(name);
+  const coreModule = (name: string, maxPages: number | undefined): Promise<WebAssembly.Module> => {
+    const key = `${maxPages}/${name}`;
+    let module = modules.get(key);
     if (module === undefined) {
-      module = readFile(join(dir, name)).then((code) => WebAssembly.compile(code));
-      modules.set(name, module);
+      module = readFile(join(dir, name)).then((code) =>
+        WebAssembly.compile(maxPages === undefined ? code : capMemories(code, maxPages, name)),
+      );
+      modules.set(key, module);
     }
     return module;
   };
   const { imports, exports } = JSON.parse(
     await readFile(join(dir, interfaceFile), 'utf8'),
   ) as ComponentInterface;
-  return { dir, imports, exports, instantiate: (given) => instantiate(getCoreModule, given) };
+  return {
+    dir,
+    imports,
+    exports,
+    instantiate: (given, options = {}) => {
+      const maxPages = options.memoryLimitBytes === undefined ? undefined : pagesOf(options.memoryLimitBytes);
+      return instantiate((name) => coreModule(name, maxPages), given);
+    },
+  };
 }

@@ -31,6 +31,9 @@ export interface AdapterSlot {
 export type Resource = KvPage | EmbeddingSlot | AdapterSlot;
 type ResourceOfType<T extends number> = Extract<Resource, { type: T }>;
 
+/** Refuses, by throwing, to let an owner get `count` more resources of `type` (a limit it would go over). */
+export type Admit = (call: string, type: 0 | 1 | 2, count: number) => void;
+
 /** What one instance holds: pointer to resource. */
 export type ResourceTable = Map<number, Resource>;
 
@@ -85,8 +88,17 @@ export class ResourceRegistry {
   #changes = 0;
   readonly #lastPages = new WeakMap<ResourceOwner, ResolvedPages>();
 
-  allocate(call: string, owner: ResourceOwner, model: ServedModel, type: number, count: number): number[] {
+  /** `admit` is told how many resources of `type` the owner is about to get, before any is made; it may refuse. */
+  allocate(
+    call: string,
+    owner: ResourceOwner,
+    model: ServedModel,
+    type: number,
+    count: number,
+    admit: Admit,
+  ): number[] {
     checkResourceType(call, type);
+    admit(call, type, count);
     const pointers: number[] = [];
     for (let index = 0; index < count; index++) pointers.push(this.#add(owner, newResource(type, model)));
     return pointers;
@@ -185,7 +197,14 @@ export class ResourceRegistry {
     this.#exports.set(key, resources);
   }
 
-  import(call: string, owner: ResourceOwner, model: ServedModel, type: number, name: string): number[] {
+  import(
+    call: string,
+    owner: ResourceOwner,
+    model: ServedModel,
+    type: number,
+    name: string,
+    admit: Admit,
+  ): number[] {
     checkResourceType(call, type);
     const resources = this.#exports.get(exportKey(model, type, name));
     if (resources === undefined) {
@@ -193,6 +212,7 @@ export class ResourceRegistry {
         `${call}: no ${resourceTypeNames[type]} export named ${JSON.stringify(name)} for model ${model.name}`,
       );
     }
+    admit(call, type, resources.length);
     return resources.map((resource) => this.#add(owner, resource));
   }
 

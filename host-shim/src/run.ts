@@ -1,4 +1,6 @@
+import { runInNewContext } from 'node:vm';
 import type { Instance } from './host.ts';
+import { describeLimit } from './limits.ts';
 import type { LoadedComponent } from './load.ts';
 
 export type RunOutcome =
@@ -11,24 +13,30 @@ interface RunExport {
 }
 
 /**
- * Instantiates an inferlet with `instance`'s imports and calls its `inferlet:core/run`. An `err` of
- * `run`, a trap or a failed instantiation is an outcome, never a thrown error. A trap's error is the
- * message of the error that caused it, which a component only prints to its stderr.
+ * Instantiates an inferlet with `instance`'s imports and calls its `inferlet:core/run`, within the
+ * instance's limits (time, linear memory). An `err` of `run`, a trap, a failed instantiation or a limit
+ * reached is an outcome, never a thrown error. A trap's error is the message of the error that caused it,
+ * which a component only prints to its stderr.
  */
 export async function runInferlet(component: LoadedComponent, instance: Instance): Promise<RunOutcome> {
   instance.console.takeErrorMessage();
-  const describe = (error: unknown): string => {
-    const message =
-      instance.console.takeErrorMessage() ?? (error instanceof Error ? error.message : String(error));
-    return staleHandle.test(message)
-      ? `a resource was used after it was dropped, or dropped twice (jco: ${message})`
+  const explain = (message: string): string => {
+    if (staleHandle.test(message))
+      return `a resource was used after it was dropped, or dropped twice (jco: ${message}), or its handle was made up`;
+    // The guest's allocator found no more memory: its memory reached its cap, which is below WebAssembly's 4 GiB.
+    return outOfMemory.test(message)
+      ? `${message}: its linear memory may not grow past ${describeLimit('memoryBytes', instance.limits)}`
       : message;
   };
+  const describe = (error: unknown): string =>
+    explain(instance.console.takeErrorMessage() ?? (error instanceof Error ? error.message : String(error)));
   const notInferlet = diagnoseInterface(component, instance);
   if (notInferlet !== undefined) return { ok: false, error: notInferlet, trapped: false };
   let exports: Record<string, unknown>;
   try {
-    exports = await component.instantiate(instance.imports);
+    exports = await component.instantiate(instance.imports, {
+      memoryLimitBytes: instance.limits.memoryBytes,
+    });
   } catch (error) {
     return { ok: false, error: `instantiation failed: ${describe(error)}`, trapped: true };
   }
@@ -37,11 +45,50 @@ export async function runInferlet(component: LoadedComponent, instance: Instance
     return { ok: false, error: `the component does not export ${runExport}`, trapped: false };
   }
   try {
-    await run.run();
+    await withinTimeLimit(() => run.run(), instance.limits.timeoutMs);
     return { ok: true, returnValue: instance.returnValue };
   } catch (error) {
-    if (isComponentError(error)) return { ok: false, error: String(error.payload), trapped: false };
+    if (error instanceof TimeLimitReached) {
+      return {
+        ok: false,
+        error: `${error.message}: ${describeLimit('timeoutMs', instance.limits)}`,
+        trapped: true,
+      };
+    }
+    if (isComponentError(error)) return { ok: false, error: explain(String(error.payload)), trapped: false };
     return { ok: false, error: `the inferlet trapped: ${describe(error)}`, trapped: true };
+  }
+}
+
+class TimeLimitReached extends Error {}
+
+/**
+ * `call()`, ended when it runs longer than `timeoutMs` (0: no limit). A component's `run` computes
+ * synchronously (its host calls block), so Node's `vm` watchdog interrupts it where it is: a loop in its
+ * code, or a wait in a host call. What it returns (an app run in Node returns a promise) must settle in time too.
+ */
+async function withinTimeLimit(call: () => unknown, timeoutMs: number): Promise<void> {
+  if (timeoutMs === 0) {
+    await call();
+    return;
+  }
+  const stopped = new TimeLimitReached(`the inferlet was stopped after ${timeoutMs / 1000} s`);
+  const started = performance.now();
+  let returned: unknown;
+  try {
+    returned = runInNewContext('call()', { call }, { timeout: timeoutMs });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw stopped;
+    throw error;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(stopped), Math.max(0, timeoutMs - (performance.now() - started)));
+  });
+  try {
+    await Promise.race([returned, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -70,10 +117,14 @@ function diagnoseInterface(component: LoadedComponent, instance: Instance): stri
 }
 
 /**
- * What jco's glue throws when a component passes a handle its table no longer holds: a resource dropped
- * and then used or dropped again. It cannot say which resource; the library's own resources do, in one engine.
+ * What jco's glue throws when a component passes a handle its table does not hold: a resource dropped and
+ * then used or dropped again, or a handle made up. It cannot say which resource; the library's own
+ * resources do, in one engine.
  */
 const staleHandle = /repTable\.get\(\.\.\.\) is undefined|^Invalid handle$/;
+
+/** What SpiderMonkey (componentize-js's engine) says when an allocation fails. */
+const outOfMemory = /\bout of memory\b/i;
 
 /** jco throws its `ComponentError`, which carries the value in `payload`, for the `err` of a `result` export. */
 function isComponentError(error: unknown): error is { payload: unknown } {

@@ -1,7 +1,12 @@
 import type * as Common from 'inferlet:core/common';
 import type { HostState, InstanceState } from '../instance.ts';
+import { describeLimit } from '../limits.ts';
 import type { ServedModel } from '../models.ts';
 import { HostPollable, readyPollable } from '../pollable.ts';
+import { type Admit, resourceStats, resourceTypeNames } from '../resources.ts';
+
+/** The limit on each resource type an instance holds, by type number. */
+const resourceLimits = ['kvPages', 'embeddings', 'adapters'] as const;
 
 const iface = 'inferlet:core/common';
 
@@ -14,10 +19,52 @@ export interface QueueState {
 
 /** `inferlet:core/common` for one inferlet instance. */
 export function createCommon(host: HostState, instance: InstanceState) {
+  /** Counts `bytes` the inferlet hands the host to keep against its output limit, refusing them over it. */
+  const takeOutput = (call: string, bytes: number): void => {
+    const total = instance.outputBytes + bytes;
+    if (total > instance.limits.outputBytes) {
+      throw new Error(
+        `${call}: ${bytes} more bytes would make ${total} that the inferlet has sent, broadcast, stored or put in blobs, over ${describeLimit('outputBytes', instance.limits)}`,
+      );
+    }
+    instance.outputBytes += bytes;
+  };
+
+  /** Checks one message, broadcast or key-value entry against the limit on each, and counts it as output. */
+  const takeMessage = (call: string, what: string, text: string): void => {
+    const bytes = Buffer.byteLength(text);
+    if (bytes > instance.limits.messageBytes) {
+      throw new Error(
+        `${call}: ${what} of ${bytes} bytes is over ${describeLimit('messageBytes', instance.limits)}`,
+      );
+    }
+    takeOutput(call, bytes);
+  };
+
+  const admit: Admit = (call, type, count) => {
+    const limit = resourceLimits[type];
+    const held = resourceStats(instance.resources)[limit];
+    if (held + count > instance.limits[limit]) {
+      throw new Error(
+        `${call}: ${count} more ${resourceTypeNames[type]}s would make ${held + count}, over ${describeLimit(limit, instance.limits)}`,
+      );
+    }
+  };
+
   class Blob implements Common.Blob {
     readonly bytes: Uint8Array;
 
-    constructor(init: Uint8Array) {
+    /** `fromClient`: a blob the client sent, which is not the inferlet's to count. */
+    constructor(init: Uint8Array, fromClient = false) {
+      if (!fromClient) {
+        const call = `${iface}.[constructor]blob`;
+        if (init.length > instance.limits.blobBytes) {
+          throw new Error(
+            `${call}: a blob of ${init.length} bytes is over ${describeLimit('blobBytes', instance.limits)}`,
+          );
+        }
+        takeOutput(call, init.length);
+      }
       this.bytes = Uint8Array.from(init);
     }
     read(offset: bigint, n: bigint): Uint8Array {
@@ -49,7 +96,7 @@ export function createCommon(host: HostState, instance: InstanceState) {
     #poll(): Blob | undefined {
       if (this.#blob === undefined) {
         const bytes = this.#take();
-        if (bytes !== undefined) this.#blob = new Blob(bytes);
+        if (bytes !== undefined) this.#blob = new Blob(bytes, true);
       }
       return this.#blob;
     }
@@ -166,13 +213,16 @@ export function createCommon(host: HostState, instance: InstanceState) {
     DebugQueryResult,
     /** The host-side state of a queue handed back by the guest (for the other host modules). */
     queueState,
+    /** Limits on what the inferlet hands the host to keep (for the other host modules). */
+    takeOutput,
+    takeMessage,
     /** The resource `pointer` names for the model of `queue` (for the other host modules). */
     resolveOnQueue: <T extends 0 | 1 | 2>(call: string, queue: Common.Queue, type: T, pointer: number) =>
       host.resources.resolve(call, instance, queueState(call, queue).model, type, pointer),
     allocateResources(queue: Common.Queue, resourceType: number, count: number): Uint32Array {
       const { model } = queueState(call('allocate-resources'), queue);
       return Uint32Array.from(
-        host.resources.allocate(call('allocate-resources'), instance, model, resourceType, count),
+        host.resources.allocate(call('allocate-resources'), instance, model, resourceType, count, admit),
       );
     },
     deallocateResources(queue: Common.Queue, resourceType: number, ptrs: Uint32Array): void {
@@ -194,7 +244,7 @@ export function createCommon(host: HostState, instance: InstanceState) {
     importResources(queue: Common.Queue, resourceType: number, name: string): Uint32Array {
       const { model } = queueState(call('import-resources'), queue);
       return Uint32Array.from(
-        host.resources.import(call('import-resources'), instance, model, resourceType, name),
+        host.resources.import(call('import-resources'), instance, model, resourceType, name, admit),
       );
     },
   };

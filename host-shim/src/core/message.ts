@@ -65,16 +65,19 @@ export function createMessage(host: HostState, instance: InstanceState, common: 
     ReceiveResult,
     Subscription,
     send(message: string): void {
+      common.takeMessage(`${iface}.send`, 'a message', message);
       send({ kind: 'message', text: message });
     },
     receive: (): ReceiveResult => new ReceiveResult(),
     sendBlob(blob: Common.Blob): void {
       if (!(blob instanceof common.Blob))
         throw new Error(`${iface}.send-blob: the blob is not one this host made`);
+      common.takeOutput(`${iface}.send-blob`, blob.bytes.length);
       send({ kind: 'blob', bytes: Uint8Array.from(blob.bytes) });
     },
     receiveBlob: () => new common.BlobResult(() => instance.blobInbox.shift(), 'a blob from the client'),
     broadcast(topic: string, message: string): void {
+      common.takeMessage(`${iface}.broadcast`, 'a broadcast', topic + message);
       for (const subscriber of host.topics.get(topic) ?? []) subscriber.messages.push(message);
     },
     subscribe: (topic: string): Subscription => new Subscription(topic),
