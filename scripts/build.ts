@@ -224,7 +224,8 @@ let fullRegistry: Promise<WitRegistry> | undefined;
 
 async function singleEngineJob(app: BuildTarget, modules: readonly BuildTarget[]): Promise<Componentization> {
   fullRegistry ??= readWitTree(witRoot).then((packages) => new WitRegistry(packages));
-  const registry = await fullRegistry;
+  // The app's own packages too: those its world keeps in `deps/` (WASI beyond wasi:io).
+  const registry = new WitRegistry([...(await fullRegistry).packages, ...app.registry.packages]);
   const { source, inputs, hostImports } = await bundleEntry(
     app.entry,
     [

@@ -73,12 +73,13 @@ async function readPackageJson(dir: string): Promise<PackageJson> {
 }
 
 /**
- * The WIT a target's world resolves against: its own package, plus the `generated/wit` of each bindings
- * package it depends on, directly or through other bindings packages — the same files an outside consumer
- * gets, never `wit/` directly.
+ * The WIT a target's world resolves against: its own package and those in its `deps/`, plus the
+ * `generated/wit` of each bindings package it depends on, directly or through other bindings packages — the
+ * same files an outside consumer gets, never `wit/` directly.
  */
 async function targetRegistry(dir: string, pkg: PackageJson, own: WitPackage): Promise<WitRegistry> {
-  const packages = [own];
+  // Packages no bindings package has (WASI beyond wasi:io, for the hostile fixture) sit in the world's `deps/`.
+  const packages = [own, ...(await readWitTree(own.dir))];
   const seen = new Set<string>();
   const visit = async (from: string, manifest: PackageJson) => {
     const bindings = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((name) =>
