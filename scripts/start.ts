@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { usage } from '../examples/text-completion/src/options.ts';
-import { runOptionSpec, runOptions } from '../host-shim/src/usage.ts';
+import { optionalValueOptions, runOptionSpec, runOptions } from '../host-shim/src/usage.ts';
 import { repoRoot } from './lib/paths.ts';
 import { artifactPaths } from './lib/targets.ts';
 
@@ -37,7 +37,9 @@ for (let index = 0; index < rest.length; index++) {
     break;
   }
   const name = arg.split('=')[0] ?? '';
-  if (valuedRunOptions.has(name)) {
+  if (optionalValueOptions.has(arg)) {
+    cliOptions.push(arg);
+  } else if (valuedRunOptions.has(name)) {
     cliOptions.push(arg);
     if (!arg.includes('=') && index + 1 < rest.length) cliOptions.push(rest[++index] ?? '');
   } else {
