@@ -8,12 +8,15 @@
  *   (test/fixtures/pie-probe) on Pie's real Qwen 3 code with a tiny random model, flashinfer replaced by a
  *   PyTorch stand-in; then every token drawn and every distribution returned is checked against transformers
  *   on the same weights. `--mutate NAME` breaks the stand-in on purpose: the check must then fail.
+ * - With `--hostile`, the hostile fixture's behaviours (test/fixtures/hostile) one by one on the dummy model,
+ *   beside a counting HTTP server on 127.0.0.1: what Pie's engine does with each (docs/pie-check.md).
  *
  * Everything it builds and installs lives in one cache folder outside the repository and the Pie tree,
  * reused by later runs (`$PIE_CHECK_CACHE`, default `~/.cache/inferlib/pie-check`). See docs/pie-check.md.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { repoRoot } from '../lib/paths.ts';
@@ -49,6 +52,30 @@ const PROBE_RUNS: { app: string; scenario: string; group?: string }[] = [
   })),
   { app: 'pie-probe-pld', scenario: 'prompt-lookup', group: 'together' },
 ];
+/**
+ * The hostile fixture's runs with `--hostile`, in order (behaviours of test/fixtures/hostile/src/component.ts):
+ * a neighbour exports two KV pages first and they are imported last; those that may never end run last, with a
+ * time limit of their own, since the engine has none.
+ */
+const hostileRuns = (port: number): { args: string[]; timeoutS?: number }[] => [
+  { args: ['export-pages', 'shared'] },
+  ...[['files'], ['environment'], ['tcp', String(port)], ['lookup', 'localhost']].map((args) => ({ args })),
+  { args: ['http', `http://127.0.0.1:${port}/hostile`] },
+  ...[['recurse'], ['kv-pages'], ['huge-message', '2'], ['huge-blob', '2'], ['forged-pointer']].map(
+    (args) => ({
+      args,
+    }),
+  ),
+  // Pointers 0 and 1, as the neighbour's first two would be numbered: another instance's, guessed.
+  ...[['foreign-pages', '[0,1]', '0'], ['free-twice'], ['drop-twice'], ['forged-handle']].map((args) => ({
+    args,
+  })),
+  { args: ['import-pages', 'shared', '0'] },
+  { args: ['never-settles'], timeoutS: 60 },
+  { args: ['flood'], timeoutS: 60 },
+  { args: ['allocate'], timeoutS: 300 },
+  { args: ['loop'], timeoutS: 60 },
+];
 const PYTHON_PACKAGES = ['torch', 'flashinfer-python', 'transformers', 'torchao'];
 const here = join(repoRoot, 'scripts', 'pie-check');
 const usage = `usage: pnpm pie-check [--real-model [--mutate NAME]] <pie-source-dir> [app…]
@@ -64,6 +91,8 @@ then, with apps named, only for those examples:
                  checks every token drawn and every distribution returned against transformers
   --mutate NAME  with --real-model: breaks the stand-in on purpose (NAME: one of MUTATIONS in
                  scripts/pie-check/standin/flashinfer/__init__.py); the check must then fail
+  --hostile      runs the hostile fixture's behaviours (test/fixtures/hostile) on the dummy model, beside a
+                 counting HTTP server on 127.0.0.1, and prints what the engine does with each
 
 The first run takes ~35 minutes on 2 cores and ~9 GB of disk; later runs are incremental.`;
 
@@ -267,6 +296,7 @@ pyo3 = { version = "0.23", features = ["anyhow"] }
 
 interface Options {
   readonly realModel: boolean;
+  readonly hostile: boolean;
   readonly mutation: string | undefined;
   readonly pieDir: string;
   readonly apps: readonly string[];
@@ -280,6 +310,7 @@ function parseOptions(argv: readonly string[]): Options | number {
     return args.length === 0 ? 2 : 0;
   }
   const realModel = args.includes('--real-model');
+  const hostile = args.includes('--hostile');
   const mutateAt = args.indexOf('--mutate');
   const mutation = mutateAt < 0 ? undefined : args[mutateAt + 1];
   if (mutateAt >= 0 && (mutation === undefined || mutation.startsWith('-') || !realModel)) {
@@ -287,7 +318,8 @@ function parseOptions(argv: readonly string[]): Options | number {
     return 2;
   }
   const positional = args.filter(
-    (arg, index) => arg !== '--real-model' && index !== mutateAt && index !== mutateAt + 1,
+    (arg, index) =>
+      arg !== '--real-model' && arg !== '--hostile' && index !== mutateAt && index !== mutateAt + 1,
   );
   const unknownOption = positional.find((arg) => arg.startsWith('-'));
   if (unknownOption !== undefined) {
@@ -312,7 +344,7 @@ function parseOptions(argv: readonly string[]): Options | number {
       return 2;
     }
   }
-  return { realModel, mutation, pieDir, apps };
+  return { realModel, hostile, mutation, pieDir, apps };
 }
 
 /** Steps 1–4 of both modes: Pie's sources, the venv, the engine wheel and the Python packages. */
@@ -544,18 +576,83 @@ async function realModelCheck(options: Options, cache: string, python: string): 
   return ok;
 }
 
+/** Hostile steps 5–7: build the fixture, then run each behaviour on the dummy model beside a counting server. */
+async function hostileCheck(cache: string, python: string): Promise<boolean> {
+  const fixture = artifactPaths(join(repoRoot, 'test', 'fixtures', 'hostile')).bundledWasm;
+  await step('build the hostile fixture (pnpm build hostile.bundled)', () =>
+    run('pnpm', ['build', 'hostile.bundled'], { cwd: repoRoot }),
+  );
+  const hfHome = join(cache, 'hf');
+  await step(`place the Qwen 3 tokenizer as ${DUMMY_MODEL} in ${hfHome}`, () => {
+    console.log(`  from ${placeTokenizer(hfHome)}`);
+  });
+  // What reaches 127.0.0.1 from the engine's inferlets; this process is free while the engine runs.
+  const reached = { connections: 0, requests: 0 };
+  const server = createServer((_request, response) => {
+    reached.requests++;
+    response.end(`counted ${reached.requests}`);
+  }).on('connection', () => reached.connections++);
+  const port = await new Promise<number>((resolvePort) =>
+    server.listen(0, '127.0.0.1', () => resolvePort((server.address() as { port: number }).port)),
+  );
+  // A plan and an engine home of its own, so that a run of another mode is not disturbed.
+  const dir = join(cache, 'hostile');
+  mkdirSync(dir, { recursive: true });
+  const plan = join(dir, 'plan.json');
+  const inferlets = hostileRuns(port).map(({ args, timeoutS }) => ({
+    name: basename(fixture),
+    path: fixture,
+    args,
+    ...(timeoutS === undefined ? {} : { timeout_s: timeoutS }),
+  }));
+  writeFileSync(
+    plan,
+    JSON.stringify({
+      pie_home: join(dir, 'pie-home'),
+      model: DUMMY_MODEL,
+      real_model: false,
+      results: join(dir, 'results.json'),
+      pass_log: null,
+      inferlets,
+    }),
+  );
+  try {
+    await step('start the engine (dummy mode, CPU, 127.0.0.1), run each behaviour, stop the engine', () =>
+      run(python, [join(here, 'run_inferlets.py'), plan], {
+        accept: [1],
+        env: {
+          PYTHONPATH: join(here, 'site'),
+          HF_HOME: hfHome,
+          HF_HUB_OFFLINE: '1',
+          PIE_HOME: join(dir, 'pie-home'),
+          PYTHONUNBUFFERED: '1',
+        },
+      }),
+    );
+  } finally {
+    server.close();
+  }
+  console.log(
+    `\npie-check: the counting server on 127.0.0.1:${port} saw ${reached.connections} connections and ${reached.requests} requests`,
+  );
+  // Most behaviours are meant to fail: what the engine does with each is the result, not a pass or a fail.
+  return true;
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   if (typeof options === 'number') return options;
   const cache = cacheDir();
   const python = join(cache, 'venv', 'bin', 'python');
   mkdirSync(cache, { recursive: true });
-  stepCount = 9;
+  stepCount = options.hostile ? 7 : 9;
   console.log(`pie-check: Pie source ${options.pieDir}\npie-check: cache ${cache}`);
   await buildEngine(options.pieDir, cache, python);
-  const ok = options.realModel
-    ? await realModelCheck(options, cache, python)
-    : await dummyModelCheck(options, cache, python);
+  const ok = options.hostile
+    ? await hostileCheck(cache, python)
+    : options.realModel
+      ? await realModelCheck(options, cache, python)
+      : await dummyModelCheck(options, cache, python);
   return ok ? 0 : 1;
 }
 

@@ -2,7 +2,7 @@
 
 Usage (by scripts/pie-check/main.ts, in the venv it built): python run_inferlets.py PLAN.json
 PLAN.json: {"pie_home": DIR, "model": HF_REPO, "real_model": BOOL, "results": PATH, "pass_log": PATH or null,
-"inferlets": [{"name", "path", "args": [...], "group": NAME (optional)}]}.
+"inferlets": [{"name", "path", "args": [...], "group": NAME (optional), "timeout_s": S (optional)}]}.
 Without `real_model` the engine runs its dummy model; with it, Pie's real model code on MODEL's weights.
 Inferlets of one `group` run at the same time (so that Pie batches their passes together), the others one
 after the other. Prints one block per inferlet and writes RESULTS: {"pass_log", "inferlets": [{"name",
@@ -58,6 +58,7 @@ async def run_instance(client, program_hash: str, inferlet: dict) -> dict:
 
     stdout, stderr, messages = [], [], []
     result = {"ok": False, "detail": "", "launch_ms": 0.0, "run_ms": 0.0}
+    timeout = inferlet.get("timeout_s", RUN_TIMEOUT_S)
     started = time.perf_counter()
     try:
         instance = await client.launch_instance(program_hash, inferlet["args"], detached=False)
@@ -67,9 +68,9 @@ async def run_instance(client, program_hash: str, inferlet: dict) -> dict:
     started = time.perf_counter()
     while True:
         try:
-            event, message = await asyncio.wait_for(instance.recv(), RUN_TIMEOUT_S)
+            event, message = await asyncio.wait_for(instance.recv(), timeout)
         except (TimeoutError, asyncio.TimeoutError):
-            result["detail"] = f"no event from the instance within {RUN_TIMEOUT_S} s"
+            result["detail"] = f"no event from the instance within {timeout} s"
             break
         if event == Event.Stdout:
             stdout.append(message)
