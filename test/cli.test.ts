@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ChildResult, runTypeScript } from './helpers/child.ts';
 import { builtComponentPath, cacheDir, repoRoot } from './helpers/components.ts';
+import { startCountingServer } from './helpers/counting-server.ts';
 
 const cli = join(repoRoot, 'host-shim', 'src', 'cli.ts');
 
@@ -93,6 +94,40 @@ describe('inferlib run', () => {
     );
   });
 
+  it('ends a run at --timeout, and lets it reach the network only with --allow-net, naming the option', async () => {
+    const hostile = builtComponentPath('test/fixtures', 'hostile', 'bundled');
+    const run = (...args: string[]) => inferlib('run', hostile, '--cache-dir', cacheDir, ...args);
+    const loop = await run('--timeout', '1', '--', 'loop');
+    expect(loop).toMatchObject({ code: 1, stdout: '' });
+    expect(loop.stderr).toMatch(
+      /(^|\n)inferlet failed: the inferlet was stopped after 1 s: the limit of 1 s per run \(--timeout\)\n$/,
+    );
+    const server = await startCountingServer();
+    try {
+      const url = `http://127.0.0.1:${server.port}/cli`;
+      const refused = await run('--', 'http', url);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `inferlet failed: the inferlet trapped: wasi:http/outgoing-handler.handle: a request to 127.0.0.1:${server.port} is refused`,
+      );
+      expect(await server.reached()).toEqual({ connections: 0, requests: 0 });
+      expect(await run('--allow-net', '--', 'http', url)).toMatchObject({
+        code: 0,
+        stdout: '200 counted 1\n',
+      });
+      expect(await run(`--allow-net=127.0.0.1:${server.port}`, '--', 'http', url)).toMatchObject({
+        code: 0,
+        stdout: '200 counted 2\n',
+      });
+    } finally {
+      await server.close();
+    }
+    expect(await run('--max-kv-pages', 'x')).toMatchObject({
+      code: 1,
+      stderr: 'inferlib: --max-kv-pages x: expected a whole number ≥ 1\n',
+    });
+  });
+
   it('reports prefill, time to first token and steady time per token apart', async () => {
     const completion = builtComponentPath('examples', 'text-completion', 'bundled');
     const result = await inferlib(
@@ -121,6 +156,8 @@ describe('pnpm start --help', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^usage: pnpm start \[app\] \[--composed\]/);
     expect(result.stdout).toContain('--latency-ms MS');
+    expect(result.stdout).toContain('--allow-net=H,…');
+    expect(result.stdout).toContain('--timeout S');
     expect(result.stdout).toContain('-p, --prompt TEXT');
     expect(result.stdout).not.toMatch(/^build /m);
   });
