@@ -1,10 +1,11 @@
 /**
  * The README's table of misuse and what it gets, checked row by row: each row's message is what the case
- * produces (in one engine: the app's sources in Node, as the single-engine build behaves).
+ * produces (in one engine: the app's sources in Node, as the single-engine build behaves; the hostile
+ * fixture's behaviours in its single-engine build).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHost, loadComponent, runInferlet } from '@inferlib/host-shim';
+import { createHost, type HostOptions, type Limits, loadComponent, runInferlet } from '@inferlib/host-shim';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadApp } from './helpers/builds.ts';
 import { cacheDir, loadBuilt, repoRoot } from './helpers/components.ts';
@@ -30,6 +31,15 @@ async function contextClientError(...args: string[]): Promise<string> {
   const outcome = await runInferlet(
     await loadApp('test/fixtures', 'context-client', 'node'),
     createHost().createInstance({ args }),
+  );
+  return outcome.ok ? 'no error' : outcome.error;
+}
+
+/** The error of a run of one of the hostile fixture's behaviours, on a host with `options` and `limits`. */
+async function hostileError(args: string[], options: HostOptions = {}, limits: Partial<Limits> = {}) {
+  const outcome = await runInferlet(
+    await loadApp('test/fixtures', 'hostile', 'bundled'),
+    createHost(options).createInstance({ args, limits }),
   );
   return outcome.ok ? 'no error' : outcome.error;
 }
@@ -63,6 +73,17 @@ const cases: Record<string, () => Promise<string>> = {
   'a core module': () => loadError(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0)),
   "an app's own component, not composed": () => runError('examples', 'hello'),
   'a library module': () => runError('packages', 'brle'),
+  'a socket without --allow-net': () => hostileError(['tcp', '9']),
+  'an HTTP request without --allow-net': () => hostileError(['http', 'http://127.0.0.1:9/']),
+  'a host not in --allow-net=example.com': () => hostileError(['tcp', '9'], { allowNet: ['example.com'] }),
+  'a run longer than --timeout 1': () => hostileError(['loop'], {}, { timeoutMs: 1000 }),
+  'a run whose promise never settles': () => hostileError(['never-settles']),
+  'allocating past --max-memory-mb 64': () => hostileError(['allocate'], {}, { memoryBytes: 64 * 2 ** 20 }),
+  'more KV pages than --max-kv-pages': () => hostileError(['kv-pages']),
+  'a message over --max-message-kb': () => hostileError(['huge-message', '2']),
+  'a blob over --max-blob-mb': () => hostileError(['huge-blob', '65']),
+  'sending past --max-output-mb 8': () => hostileError(['flood'], {}, { outputBytes: 8 * 2 ** 20 }),
+  'a handle the inferlet made up': () => hostileError(['forged-handle']),
 };
 
 let rows: Map<string, string>;
