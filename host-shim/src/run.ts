@@ -82,8 +82,9 @@ async function withinTimeLimit(call: () => unknown, timeoutMs: number): Promise<
     throw error;
   }
   let timer: NodeJS.Timeout | undefined;
+  const unsettled = new TimeLimitReached(`run's promise had not settled after ${timeoutMs / 1000} s`);
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(stopped), Math.max(0, timeoutMs - (performance.now() - started)));
+    timer = setTimeout(() => reject(unsettled), Math.max(0, timeoutMs - (performance.now() - started)));
   });
   try {
     await Promise.race([returned, late]);

@@ -257,7 +257,7 @@ describe('the time limit', () => {
     const pending = component(() => new Promise(() => {}));
     expect(await runInferlet(pending, host.createInstance())).toEqual({
       ok: false,
-      error: stopped,
+      error: "run's promise had not settled after 0.2 s: the limit of 0.2 s per run (--timeout)",
       trapped: true,
     });
     const quick = component(() => undefined);
