@@ -189,7 +189,8 @@ export function createHost(options: HostOptions = {}): Host {
         outputBytes: 0,
       };
       live.set(id, instance);
-      // An inferlet sees no file system, environment or arguments through WASI: all comes from the host ABI.
+      // An inferlet sees no file system, environment or arguments through WASI (all comes from the host ABI),
+      // and no network unless the user allows it (network.ts).
       const wasi = new WASIShim({
         sandbox: { preopens: {}, env: {}, args: [] },
       }).getImportObject() as ImportObject;
