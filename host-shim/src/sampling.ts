@@ -2,42 +2,9 @@
  * Turning logits into tokens and distributions, as the host's output calls ask: greedy at temperature 0,
  * otherwise a draw from the tempered softmax, cut down by top-k, top-p or min-p.
  */
-import { mix32 } from './hash.ts';
+import type { SeededRandom } from '@inferlib/support';
 
-/**
- * A seeded generator of uniform numbers in [0, 1) (xorshift128), so that runs are reproducible. Every
- * integer seed, negative and beyond 32 bits included, gives its own stream: both 32-bit halves of the seed
- * are mixed into the state.
- */
-export class SeededRandom {
-  #state: Uint32Array;
-
-  constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) throw new Error(`seed ${seed} must be a whole number within ±2^53`);
-    const low = seed >>> 0;
-    const high = Math.floor(seed / 0x1_0000_0000) >>> 0;
-    this.#state = Uint32Array.of(
-      mix32(low ^ 0x9e37_79b9),
-      mix32(high ^ 0x243f_6a88),
-      mix32(low + 0xb7e1_5162),
-      mix32(high + 0x85eb_ca6b) | 1,
-    );
-    for (let warmUp = 0; warmUp < 16; warmUp++) this.next();
-  }
-
-  next(): number {
-    const s = this.#state;
-    let t = s[3] ?? 0;
-    const first = s[0] ?? 0;
-    s[3] = s[2] ?? 0;
-    s[2] = s[1] ?? 0;
-    s[1] = first;
-    t ^= t << 11;
-    t ^= t >>> 8;
-    s[0] = (t ^ first ^ (first >>> 19)) >>> 0;
-    return (s[0] ?? 0) / 0x1_0000_0000;
-  }
-}
+export { SeededRandom } from '@inferlib/support';
 
 export type Cutoff =
   | { readonly kind: 'none' }

@@ -1,9 +1,24 @@
 import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
+import type * as Structured from 'inferlib:context/structured';
 import type { ExportOf } from '@inferlib/support';
-import { Context, complete, fillTokens, fork, Generator, predict } from './index.ts';
+import {
+  Context,
+  check,
+  complete,
+  completeStructured,
+  fillTokens,
+  fork,
+  Generator,
+  predict,
+  seedSampling,
+  StructuredGenerator,
+} from './index.ts';
 
 export const inference = { Context } satisfies ExportOf<typeof Inference>;
 export const generation = { Generator, complete, fork, predict, fillTokens } satisfies ExportOf<
   typeof Generation
+>;
+export const structured = { check, completeStructured, StructuredGenerator, seedSampling } satisfies ExportOf<
+  typeof Structured
 >;

@@ -9,4 +9,14 @@ export class Context extends PlainContext {
   static override readonly proposeDrafts = promptLookup;
 }
 
-export { complete, fillTokens, fork, Generator, predict } from '@inferlib/context';
+export {
+  check,
+  complete,
+  completeStructured,
+  fillTokens,
+  fork,
+  Generator,
+  predict,
+  seedSampling,
+  StructuredGenerator,
+} from '@inferlib/context';

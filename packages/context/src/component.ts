@@ -1,10 +1,15 @@
 import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
+import type * as Structured from 'inferlib:context/structured';
 import type { ExportOf } from '@inferlib/support';
 import { Context } from './context.ts';
 import { complete, fillTokens, fork, Generator, predict } from './generation.ts';
+import { check, completeStructured, StructuredGenerator, seedSampling } from './structured.ts';
 
 export const inference = { Context } satisfies ExportOf<typeof Inference>;
 export const generation = { Generator, complete, fork, predict, fillTokens } satisfies ExportOf<
   typeof Generation
+>;
+export const structured = { check, completeStructured, StructuredGenerator, seedSampling } satisfies ExportOf<
+  typeof Structured
 >;

@@ -1,12 +1,13 @@
 import { ChatFormatter } from 'inferlib:chat/formatter';
 import type { SamplerConfig, StopConfig } from 'inferlib:context/inference';
-import type { Model, Tokenizer } from 'inferlib:model/models';
+import { Model, type Tokenizer } from 'inferlib:model/models';
 import { type Distribution, type ForwardPass, Queue } from 'inferlib:queue/queues';
-import { pushAll, refuseAfterDrop } from '@inferlib/support';
+import { pushAll, refuseAfterDrop, SeededRandom } from '@inferlib/support';
 import { checkCount, checkSampler, iface } from './checks.ts';
 import { Conversation, type Message, type Role } from './conversation.ts';
-import { tokenizeMessage } from './literal-content.ts';
+import { type TokenizingModel, tokenizeLiteral, tokenizeMessage } from './literal-content.ts';
 import { endsWith } from './text-stream.ts';
+import { type Vocabulary, vocabularyOf } from './vocabulary.ts';
 
 /** Asks `pass` for one token at each of `indices`, sampled as `sampler` says. */
 function requestTokens(pass: ForwardPass, indices: Uint32Array, sampler: SamplerConfig): void {
@@ -67,6 +68,7 @@ class Session {
   readonly pageSize: number;
   readonly modelName: string;
   readonly proposeDrafts: ProposeDrafts | undefined;
+  #endOfTurn: readonly number[] | undefined;
   /** Holders of each page that more than one context holds; a page missing here has one. */
   readonly #sharedPages = new Map<number, number>();
   #contexts = 0;
@@ -89,6 +91,21 @@ class Session {
   join(): this {
     this.#contexts++;
     return this;
+  }
+
+  get model(): TokenizingModel {
+    return { name: this.modelName, tokenizer: this.tokenizer };
+  }
+
+  /** The tokens that end a turn on their own: the model's EOS sequences of one token (asked once). */
+  endOfTurn(): readonly number[] {
+    if (this.#endOfTurn === undefined) {
+      const model = Model.getByName(this.modelName);
+      if (model === undefined) throw new Error(`the model ${this.modelName} is no longer served`);
+      this.#endOfTurn = model.eosTokens().flatMap((sequence) => (sequence.length === 1 ? [...sequence] : []));
+      model[Symbol.dispose]();
+    }
+    return this.#endOfTurn;
   }
 
   leave(): void {
@@ -159,6 +176,8 @@ export class Context {
   #promptTokens = 0;
   /** Tokens a speculative step generated beyond the one handed out: part of the context until given back. */
   #ahead: number[] = [];
+  /** The draws of samplers the library runs itself (structured generation); seeded on first use. */
+  #random: SeededRandom | undefined;
 
   /** `inferlib:context/inference`'s constructor takes a model; a fork passes its session and conversation. */
   constructor(model: Model | Session, conversation?: Conversation) {
@@ -244,6 +263,47 @@ export class Context {
     return token;
   }
 
+  /** Seeds the draws of the samplers the library runs itself for this context (and its forks from now). */
+  seedSampling(seed: bigint): void {
+    this.#random = new SeededRandom(seed);
+  }
+
+  /** A uniform draw in [0, 1): seeded by `seedSampling`, else from the host's randomness. */
+  random(): number {
+    if (this.#random === undefined) {
+      const seed = new BigUint64Array(1);
+      crypto.getRandomValues(seed);
+      this.#random = new SeededRandom(seed[0] ?? 0n);
+    }
+    return this.#random.next();
+  }
+
+  /** The model's tokens as bytes (fetched once per model). */
+  vocabulary(): Vocabulary {
+    return vocabularyOf(this.#session.model);
+  }
+
+  endOfTurn(): readonly number[] {
+    return this.#session.endOfTurn();
+  }
+
+  /** The tokens of `text` as plain text (no control token forms). */
+  tokenizeLiteral(text: string): number[] {
+    return tokenizeLiteral(text, this.#session.model);
+  }
+
+  /** Whether `token` is one of the model's control tokens. */
+  isControlToken(token: number): boolean {
+    return this.vocabulary().isControl(token, this.#session.model);
+  }
+
+  /** Appends tokens as generated ones: part of the assistant's turn, shown by `get-token-ids`. */
+  appendGenerated(tokens: readonly number[]): void {
+    this.settle();
+    pushAll(this.#pending, tokens);
+    this.#shownPending = this.#pending.length;
+  }
+
   /** A context holding the same tokens, sharing the full KV pages. */
   fork(): Context {
     this.settle();
@@ -265,6 +325,10 @@ export class Context {
     child.#turnStart = this.#turnStart;
     child.#filledUpTo = this.#filledUpTo;
     child.#promptTokens = this.#promptTokens;
+    // A seeded parent's forks draw their own seeded streams; an unseeded one's seed themselves.
+    if (this.#random !== undefined) {
+      child.#random = new SeededRandom(BigInt(Math.floor(this.#random.next() * 2 ** 53)));
+    }
     return child;
   }
 

@@ -1,6 +1,7 @@
 /**
- * The `inferlib:context/inference` and `inferlib:context/generation` interfaces, in-process: what a bundler
- * alias of either import resolves to.
+ * The `inferlib:context/inference`, `generation` and `structured` interfaces, in-process: what a bundler alias
+ * of any of these imports resolves to.
  */
 export { Context, type ProposeDrafts } from './context.ts';
 export { complete, fillTokens, fork, Generator, predict } from './generation.ts';
+export { check, completeStructured, StructuredGenerator, seedSampling } from './structured.ts';

@@ -17,14 +17,55 @@ const markupShape = /<[^\s<>]+>|\[\/?[A-Z_]+\]/g;
 /** Per model name, whether each markup-shaped text seen so far is a control token. */
 const controlTokensOfModel = new Map<string, Map<string, boolean>>();
 
-function isControlToken(text: string, tokenizer: Tokenizer, known: Map<string, boolean>): boolean {
+export interface TokenizingModel {
+  readonly name: string;
+  readonly tokenizer: Tokenizer;
+}
+
+/** Whether `text` is the text of one of `model`'s control tokens (asked of the tokenizer once per text). */
+export function isControlToken(text: string, model: TokenizingModel): boolean {
+  let known = controlTokensOfModel.get(model.name);
+  if (known === undefined) {
+    known = new Map();
+    controlTokensOfModel.set(model.name, known);
+  }
   let control = known.get(text);
   if (control === undefined) {
-    const probe = tokenizer.tokenize(`a${text}a`);
-    control = probe.length === 3 && tokenizer.detokenize(probe.subarray(1, 2)) === text;
+    const probe = model.tokenizer.tokenize(`a${text}a`);
+    control = probe.length === 3 && model.tokenizer.detokenize(probe.subarray(1, 2)) === text;
     known.set(text, control);
   }
   return control;
+}
+
+/** Whether the whole of `text` has the shape of a control token's text (`<|im_end|>`, `[INST]`). */
+export const isMarkupShaped = (text: string): boolean =>
+  [...text.matchAll(markupShape)].some((match) => match[0] === text);
+
+/** Where to cut `text` so that no control token can form: after the first character of each one's text. */
+function controlCuts(text: string, model: TokenizingModel): number[] {
+  const cuts: number[] = [];
+  for (const match of text.matchAll(markupShape)) {
+    if (isControlToken(match[0], model)) cuts.push(match.index + 1);
+  }
+  return cuts;
+}
+
+/** The tokens of `text` cut at `cuts` (offsets into it), each piece tokenized on its own. */
+function tokenizePieces(text: string, cuts: readonly number[], tokenizer: Tokenizer): number[] {
+  const tokens: number[] = [];
+  let pieceStart = 0;
+  for (const cut of cuts) {
+    pushAll(tokens, tokenizer.tokenize(text.slice(pieceStart, cut)));
+    pieceStart = cut;
+  }
+  pushAll(tokens, tokenizer.tokenize(text.slice(pieceStart)));
+  return tokens;
+}
+
+/** The tokens of `text` as plain text: the text of a control token in it stays text. */
+export function tokenizeLiteral(text: string, model: TokenizingModel): number[] {
+  return tokenizePieces(text, controlCuts(text, model), model.tokenizer);
 }
 
 /**
@@ -34,20 +75,11 @@ function isControlToken(text: string, tokenizer: Tokenizer, known: Map<string, b
 export function tokenizeMessage(
   render: (content: string) => string,
   content: string,
-  model: { readonly name: string; readonly tokenizer: Tokenizer },
+  model: TokenizingModel,
 ): ArrayLike<number> {
   const rendered = render(content);
-  const { tokenizer } = model;
-  let known = controlTokensOfModel.get(model.name);
-  if (known === undefined) {
-    known = new Map();
-    controlTokensOfModel.set(model.name, known);
-  }
-  const cuts: number[] = [];
-  for (const match of content.matchAll(markupShape)) {
-    if (isControlToken(match[0], tokenizer, known)) cuts.push(match.index + 1);
-  }
-  if (cuts.length === 0) return tokenizer.tokenize(rendered);
+  const cuts = controlCuts(content, model);
+  if (cuts.length === 0) return model.tokenizer.tokenize(rendered);
   // Where the content sits: the template's text around a placeholder must be the text around the content.
   const around = aroundContent(render);
   if (around === undefined || rendered !== `${around[0]}${content}${around[1]}`) {
@@ -56,12 +88,9 @@ export function tokenizeMessage(
     );
   }
   const contentStart = around[0].length;
-  const tokens: number[] = [];
-  let pieceStart = 0;
-  for (const cut of cuts) {
-    pushAll(tokens, tokenizer.tokenize(rendered.slice(pieceStart, contentStart + cut)));
-    pieceStart = contentStart + cut;
-  }
-  pushAll(tokens, tokenizer.tokenize(rendered.slice(pieceStart)));
-  return tokens;
+  return tokenizePieces(
+    rendered,
+    cuts.map((cut) => contentStart + cut),
+    model.tokenizer,
+  );
 }

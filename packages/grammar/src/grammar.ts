@@ -56,6 +56,8 @@ export type GrammarNode =
       readonly properties: readonly Property[];
       /** The value of a property not listed, which may follow the listed ones; `undefined`: none may. */
       readonly additional: GrammarNode | undefined;
+      /** Names no extra property may have besides the listed ones (properties no value is valid for). */
+      readonly excluded: readonly string[];
       /** A trie of the keys of `properties[i…j]` for each i ≤ j, made when first needed. */
       readonly keyTries: Map<string, Trie>;
     };
@@ -432,14 +434,18 @@ class StringReader implements Reader {
 }
 
 class NumberReader implements Reader {
+  #canRead: boolean | undefined;
+
   constructor(
     readonly rules: NumberRules,
     readonly state: NumberState,
     readonly after: Step | undefined,
   ) {}
 
+  /** Whether a character may follow: not after the last digit a form allows. */
   get canRead(): boolean {
-    return true;
+    this.#canRead ??= [...numberChars].some((char) => this.read(char.codePointAt(0) ?? 0) !== undefined);
+    return this.#canRead;
   }
 
   get canEnd(): boolean {
@@ -581,7 +587,7 @@ class ObjectStep implements Step {
       enter({ kind: 'literals', trie: keyTrie(this.node, this.next, last) }, this.#step('key'), sink);
     }
     if (additional !== undefined && this.#firstRequired() === properties.length) {
-      const taken = new Set([...properties.map(({ name }) => name), ...this.extras]);
+      const taken = new Set([...properties.map(({ name }) => name), ...this.node.excluded, ...this.extras]);
       offer(StringReader.open(anyKey, this.#step('extra-key'), taken), sink);
     }
   }

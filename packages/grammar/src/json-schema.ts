@@ -489,7 +489,7 @@ class Compiler {
           : additional,
       required: required.includes(name),
     }));
-    return { kind: 'object', properties: listed, additional, keyTries: new Map() };
+    return { kind: 'object', properties: listed, additional, excluded: [], keyTries: new Map() };
   }
 }
 
@@ -502,7 +502,7 @@ export function anyJsonValue(): GrammarNode {
   value.target.node = {
     kind: 'alternatives',
     options: [
-      { kind: 'object', properties: [], additional: value, keyTries: new Map() },
+      { kind: 'object', properties: [], additional: value, excluded: [], keyTries: new Map() },
       { kind: 'array', prefix: [], items: value, minItems: 0, maxItems: Infinity },
       { kind: 'string', content: undefined, minLength: 0, maxLength: Infinity },
       { kind: 'number', rules: new NumberRules({ integer: false, bounds: undefined }) },

@@ -63,7 +63,7 @@ export class Grammar {
   matcher(): Matcher {
     const sink = new Sink();
     enter(this.#root, undefined, sink);
-    return new Matcher(sink.readers, sink.ended, []);
+    return new Matcher({ readers: sink.readers, ended: sink.ended, partial: [] });
   }
 
   [Symbol.dispose](): void {
@@ -144,48 +144,59 @@ function step(readers: readonly Reader[], codePoint: number): Sink {
   return sink;
 }
 
-export class Matcher {
-  #readers: readonly Reader[];
-  #ended: boolean;
-  /** The bytes of a character not complete yet. */
-  #partial: readonly number[];
+/** Where a text stands: the readers of its next character, whether it may end, a character's first bytes. */
+interface State {
+  readonly readers: readonly Reader[];
+  readonly ended: boolean;
+  readonly partial: readonly number[];
+}
 
-  constructor(readers: readonly Reader[], ended: boolean, partial: readonly number[]) {
-    this.#readers = readers;
-    this.#ended = ended;
-    this.#partial = partial;
+/** The state after `bytes`, or `undefined` when the text would no longer be the start of a match. */
+function advance(state: State, bytes: ArrayLike<number>): State | undefined {
+  const decoded = decode(state.partial, bytes);
+  if (decoded === undefined) return undefined;
+  let { readers, ended } = state;
+  for (const codePoint of decoded.codePoints) {
+    const sink = step(readers, codePoint);
+    readers = sink.readers;
+    ended = sink.ended;
+    if (readers.length === 0 && !ended) return undefined;
   }
+  if (decoded.partial.length > 0) {
+    const low = codePointOf(decoded.partial, 'low');
+    const high = codePointOf(decoded.partial, 'high');
+    if (!readers.some((reader) => reader.readsSomeIn(low, high))) return undefined;
+    ended = false;
+  }
+  return { readers, ended, partial: decoded.partial };
+}
 
-  /** The state after `bytes`, or `undefined` when the text would no longer be the start of a match. */
-  #after(
-    bytes: ArrayLike<number>,
-  ): { readers: readonly Reader[]; ended: boolean; partial: number[] } | undefined {
-    const decoded = decode(this.#partial, bytes);
-    if (decoded === undefined) return undefined;
-    let readers = this.#readers;
-    let ended = this.#ended;
-    for (const codePoint of decoded.codePoints) {
-      const sink = step(readers, codePoint);
-      readers = sink.readers;
-      ended = sink.ended;
-      if (readers.length === 0 && !ended) return undefined;
-    }
-    if (decoded.partial.length > 0) {
-      const low = codePointOf(decoded.partial, 'low');
-      const high = codePointOf(decoded.partial, 'high');
-      if (!readers.some((reader) => reader.readsSomeIn(low, high))) return undefined;
-      ended = false;
-    }
-    return { readers, ended, partial: decoded.partial };
+/** The state after the first `length` bytes of `bytes`, found once per such prefix in `memo`. */
+function afterPrefix(
+  memo: Map<number, State | undefined>,
+  from: State,
+  bytes: Uint8Array,
+  length: 1 | 2,
+): State | undefined {
+  const key = length === 1 ? (bytes[0] as number) : ((bytes[0] as number) << 8) | (bytes[1] as number);
+  if (memo.has(key)) return memo.get(key);
+  const state = advance(from, bytes.subarray(length - 1, length));
+  memo.set(key, state);
+  return state;
+}
+
+export class Matcher {
+  #state: State;
+
+  constructor(state: State) {
+    this.#state = state;
   }
 
   /** Appends a token's bytes; `false` (and nothing changes) when the text would no longer match. */
   advanceBytes(bytes: Uint8Array): boolean {
-    const after = this.#after(bytes);
-    if (after === undefined || bytes.length === 0) return after !== undefined;
-    this.#readers = after.readers;
-    this.#ended = after.ended;
-    this.#partial = after.partial;
+    const after = advance(this.#state, bytes);
+    if (after === undefined) return false;
+    this.#state = after;
     return true;
   }
 
@@ -195,7 +206,18 @@ export class Matcher {
 
   /** Whether each candidate's bytes may come next. An empty candidate adds nothing: it is refused. */
   allows(candidates: readonly Uint8Array[]): boolean[] {
-    return candidates.map((bytes) => bytes.length > 0 && this.#after(bytes) !== undefined);
+    // Candidates share their first bytes (a vocabulary's tokens mostly start with a space or a letter), and
+    // where the text is narrow most fail there: the state after each first byte and each first two bytes is
+    // found once.
+    const afterOne = new Map<number, State | undefined>();
+    const afterTwo = new Map<number, State | undefined>();
+    return candidates.map((bytes) => {
+      if (bytes.length === 0) return false;
+      const one = afterPrefix(afterOne, this.#state, bytes, 1);
+      if (one === undefined || bytes.length === 1) return one !== undefined;
+      const two = afterPrefix(afterTwo, one, bytes, 2);
+      return two !== undefined && (bytes.length === 2 || advance(two, bytes.subarray(2)) !== undefined);
+    });
   }
 
   /**
@@ -203,9 +225,8 @@ export class Matcher {
    * choice, the text may end here, or a character is incomplete).
    */
   forced(): string {
-    if (this.#partial.length > 0) return '';
-    let readers = this.#readers;
-    let ended = this.#ended;
+    if (this.#state.partial.length > 0) return '';
+    let { readers, ended } = this.#state;
     let text = '';
     while (!ended && readers.length > 0 && text.length < maxForced) {
       const only = readers[0]?.onlyNext() ?? -1;
@@ -220,16 +241,16 @@ export class Matcher {
 
   /** Whether the text so far is a whole match. */
   isComplete(): boolean {
-    return this.#ended && this.#partial.length === 0;
+    return this.#state.ended && this.#state.partial.length === 0;
   }
 
   /** Whether anything may still be appended. */
   canContinue(): boolean {
-    return this.#readers.length > 0;
+    return this.#state.readers.length > 0;
   }
 
   fork(): Matcher {
-    return new Matcher(this.#readers, this.#ended, this.#partial);
+    return new Matcher(this.#state);
   }
 
   [Symbol.dispose](): void {

@@ -149,6 +149,11 @@ export function productiveGrammar(root: GrammarNode): GrammarNode | undefined {
             node.additional !== undefined && productive.has(node.additional)
               ? rebuild(node.additional)
               : undefined,
+          // A property left out for want of a valid value is no extra property either.
+          excluded: [
+            ...node.excluded,
+            ...node.properties.filter(({ value }) => !productive.has(value)).map(({ name }) => name),
+          ],
           keyTries: new Map(),
         });
       default:

@@ -72,3 +72,4 @@ export function refuseAfterDrop(resourceClass: { readonly prototype: object }, r
 export function pushAll(target: number[], source: ArrayLike<number>): void {
   for (let index = 0; index < source.length; index++) target.push(source[index] as number);
 }
+export { SeededRandom } from './random.ts';

@@ -1,0 +1,379 @@
+/**
+ * `inferlib:context/structured`: generation whose text must match a constraint. The host gives no logit
+ * mask, so each step asks for the next token's distribution (`predict`), walks it from the likeliest token
+ * and keeps those the constraint allows (asking for more of the distribution when none is), and appends the
+ * text the constraint leaves no choice about itself (jump-forward), tokenized as the model would write it.
+ */
+import type { Completion, FinishReason, Step } from 'inferlib:context/generation';
+import type { SamplerConfig } from 'inferlib:context/inference';
+import { type Constraint, check as checkMatcher, Grammar, type Matcher } from 'inferlib:grammar/matcher';
+import { checkLive, refuseAfterDrop } from '@inferlib/support';
+import { checkCount, checkSampler } from './checks.ts';
+import type { Context } from './context.ts';
+import { Utf8Text } from './utf8-text.ts';
+
+const iface = 'inferlib:context/structured';
+
+/** How much of the distribution a step asks for first, and by how much that grows while none is allowed. */
+export const firstTopK = 32;
+const topKGrowth = 16;
+/** Candidates judged at once while greedy looks for the likeliest allowed one. */
+const greedyBatch = 8;
+/** From this many candidates on, a table of the bytes the text may go on with rules most of them out. */
+const firstByteTableFrom = 256;
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** `inferlib:context/structured.check`: the `err` is thrown as its text. */
+export function check(constraint: Constraint): void {
+  try {
+    checkMatcher(constraint);
+  } catch (error) {
+    throw `${iface}.check: ${messageOf(error)}`;
+  }
+}
+
+/** The temperature a sampler draws at; greedy walks the distribution in order, asked at 1. */
+const temperatureOf = (sampler: SamplerConfig): number =>
+  sampler.tag === 'greedy' ? 0 : sampler.tag === 'multinomial' ? sampler.val : sampler.val[0];
+
+function checkStructuredSampler(call: string, sampler: SamplerConfig): void {
+  checkSampler(call, sampler);
+  const temperature = temperatureOf(sampler);
+  if (!(temperature >= 0) || !Number.isFinite(temperature)) {
+    throw new Error(`${call}: temperature ${temperature} is not a finite number ≥ 0`);
+  }
+  const [name, cutoff] =
+    sampler.tag === 'top-p' || sampler.tag === 'min-p'
+      ? [sampler.tag, sampler.val[1]]
+      : sampler.tag === 'top-k-top-p'
+        ? ['top-p', sampler.val[2]]
+        : [undefined, undefined];
+  if (cutoff !== undefined && !(cutoff >= 0 && cutoff <= 1)) {
+    throw new Error(`${call}: ${name} ${cutoff} is not within [0, 1]`);
+  }
+}
+
+interface Candidate {
+  readonly id: number;
+  readonly prob: number;
+}
+
+/** The allowed candidates (most probable first) the sampler keeps: its cut-off applied to them alone. */
+function kept(sampler: SamplerConfig, allowed: readonly Candidate[]): readonly Candidate[] {
+  const nucleus = (candidates: readonly Candidate[], p: number) => {
+    const total = candidates.reduce((sum, { prob }) => sum + prob, 0);
+    let running = 0;
+    const last = candidates.findIndex(({ prob }) => {
+      running += prob;
+      return running >= p * total;
+    });
+    return candidates.slice(0, last === -1 ? candidates.length : last + 1);
+  };
+  switch (sampler.tag) {
+    case 'top-k':
+      return allowed.slice(0, sampler.val[1]);
+    case 'top-p':
+      return nucleus(allowed, sampler.val[1]);
+    case 'min-p': {
+      const threshold = sampler.val[1] * (allowed[0]?.prob ?? 0);
+      return allowed.filter(({ prob }) => prob >= threshold);
+    }
+    case 'top-k-top-p':
+      return nucleus(allowed.slice(0, sampler.val[1]), sampler.val[2]);
+    default:
+      return allowed;
+  }
+}
+
+/** One of `candidates`, drawn in proportion to its probability with the uniform draw `random`. */
+function draw(candidates: readonly Candidate[], random: number): number {
+  const total = candidates.reduce((sum, { prob }) => sum + prob, 0);
+  let remaining = random * total;
+  for (const { id, prob } of candidates) {
+    remaining -= prob;
+    if (remaining < 0) return id;
+  }
+  return (candidates.at(-1) as Candidate).id;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  return bytes;
+}
+
+const startsWith = (bytes: Uint8Array, prefix: Uint8Array): boolean =>
+  prefix.length <= bytes.length && prefix.every((byte, index) => bytes[index] === byte);
+
+/** A token waiting to be handed out, and whether it is the end of turn (which adds no text). */
+interface Queued {
+  readonly token: number;
+  readonly endOfTurn: boolean;
+}
+
+export class StructuredGenerator {
+  readonly #call: string;
+  readonly #context: Context;
+  readonly #sampler: SamplerConfig;
+  readonly #maxTokens: number;
+  readonly #matcher: Matcher | undefined;
+  /** Why the arguments cannot generate: the `err` of every `next`. */
+  readonly #refusal: string | undefined;
+  readonly #text = new Utf8Text();
+  /** Tokens appended to the context and not handed out yet (a forced run). */
+  readonly #queue: Queued[] = [];
+  /** Every token appended, a closing end of turn included. */
+  readonly #tokens: number[] = [];
+  /** Tokens that count against `max-tokens`: all but a closing end of turn the library appended. */
+  #counted = 0;
+  #finish: FinishReason | undefined;
+  #started = false;
+
+  /** `call` names the WIT call errors come from (`complete-structured` runs a generator too). */
+  constructor(
+    context: Context,
+    sampler: SamplerConfig,
+    constraint: Constraint,
+    maxTokens: number,
+    call = `${iface}.structured-generator`,
+  ) {
+    checkLive(context, call, 'context');
+    this.#call = call;
+    this.#context = context;
+    this.#sampler = sampler;
+    this.#maxTokens = maxTokens;
+    try {
+      checkStructuredSampler(call, sampler);
+      checkCount(call, 'max-tokens', maxTokens);
+      try {
+        this.#matcher = Grammar.compile(constraint).matcher();
+      } catch (error) {
+        throw new Error(`${call}: constraint ${messageOf(error)}`);
+      }
+    } catch (error) {
+      this.#refusal = messageOf(error);
+    }
+  }
+
+  /** The next step; `undefined` once generation has finished. An `err` is thrown as its text. */
+  next(): Step | undefined {
+    const call = this.#call === `${iface}.structured-generator` ? `${this.#call}.next` : this.#call;
+    checkLive(this.#context, call, 'context it generates from');
+    if (this.#refusal !== undefined) throw this.#refusal;
+    try {
+      return this.#next(this.#matcher as Matcher);
+    } catch (error) {
+      throw `${call}: ${messageOf(error)}`;
+    }
+  }
+
+  finish(): FinishReason | undefined {
+    return this.#finish;
+  }
+
+  /** Every token generated so far, a closing end of turn included. */
+  get tokens(): readonly number[] {
+    return this.#tokens;
+  }
+
+  #next(matcher: Matcher): Step | undefined {
+    if (!this.#started) {
+      this.#started = true;
+      this.#appendWithForced(matcher, undefined);
+    }
+    if (this.#queue.length === 0 && this.#finish === undefined) this.#step(matcher);
+    const queued = this.#queue.shift();
+    if (queued === undefined) return undefined;
+    const text = queued.endOfTurn ? '' : this.#text.push(this.#bytesOf(queued.token));
+    return { token: queued.token, text };
+  }
+
+  #bytesOf(token: number): Uint8Array {
+    const bytes = this.#context.vocabulary().bytes(token);
+    if (bytes === undefined) throw new Error(`token ${token} is not in the model's vocabulary`);
+    return bytes;
+  }
+
+  /**
+   * Appends generated tokens to the context and the steps to hand out; all count against `max-tokens` but
+   * an end of turn the library closes the text with.
+   */
+  #append(tokens: readonly number[], ending: 'text' | 'chosen-end' | 'closing-end' = 'text'): void {
+    this.#context.appendGenerated(tokens);
+    for (const token of tokens) this.#queue.push({ token, endOfTurn: ending !== 'text' });
+    this.#tokens.push(...tokens);
+    if (ending !== 'closing-end') this.#counted += tokens.length;
+  }
+
+  /** One token chosen from the distribution, and what is forced after it. */
+  #step(matcher: Matcher): void {
+    if (this.#counted >= this.#maxTokens) {
+      this.#finish = 'max-tokens';
+      return;
+    }
+    const token = this.#choose(matcher);
+    if (this.#context.endOfTurn().includes(token)) {
+      this.#finish = 'eos-sequence';
+      this.#append([token], 'chosen-end');
+      return;
+    }
+    matcher.advanceBytes(this.#bytesOf(token));
+    this.#appendWithForced(matcher, token);
+  }
+
+  /**
+   * Appends `token` (just chosen and read by the matcher; `undefined` at the start) and the text the
+   * constraint forces after it, tokenized together with the token's text as the model would write it. The
+   * last token of that is left to the model unless nothing may follow: the model may write its text with more.
+   * A text that nothing may follow is closed with the model's end of turn, as the model would close it.
+   */
+  #appendWithForced(matcher: Matcher, token: number | undefined): void {
+    const chosen = token === undefined ? [] : [token];
+    const forcedTokens = this.#forcedTokens(matcher, token);
+    this.#append(forcedTokens ?? chosen);
+    if (matcher.isComplete() && !matcher.canContinue()) {
+      this.#finish = 'eos-sequence';
+      const [endOfTurn] = this.#context.endOfTurn();
+      if (endOfTurn !== undefined) this.#append([endOfTurn], 'closing-end');
+    }
+  }
+
+  /**
+   * The tokens that write `token` and the forced text after it, the matcher moved past the forced part they
+   * hold; `undefined` when they gain nothing over `token` alone (or the budget leaves no room).
+   */
+  #forcedTokens(matcher: Matcher, token: number | undefined): number[] | undefined {
+    const forced = matcher.forced();
+    const budget = this.#maxTokens - this.#counted;
+    if (forced === '' || budget < (token === undefined ? 1 : 2)) return undefined;
+    const tokenBytes = token === undefined ? new Uint8Array() : this.#bytesOf(token);
+    // A token whose bytes end or start inside a character is kept as it is, the forced text after it.
+    const tokenText = decodeWhole(tokenBytes);
+    const kept = token !== undefined && tokenText === undefined ? [token] : [];
+    const lead = tokenText ?? '';
+    const ahead = matcher.fork();
+    ahead.advanceText(forced);
+    const ends = ahead.isComplete() && !ahead.canContinue();
+    const written = this.#context.tokenizeLiteral(lead + forced);
+    if (!ends) written.pop();
+    const tokens = [...kept, ...written].slice(0, budget);
+    const bytes = concat(tokens.map((each) => this.#bytesOf(each)));
+    const expected = concat([tokenBytes, new TextEncoder().encode(forced)]);
+    // The tokenizer's bytes must spell the text, and gain on the token's own.
+    if (bytes.length <= tokenBytes.length || !startsWith(expected, bytes)) return undefined;
+    if (!matcher.advanceBytes(bytes.subarray(tokenBytes.length))) {
+      throw new Error(`the forced text ${JSON.stringify(forced)} was refused by its own constraint`);
+    }
+    return tokens;
+  }
+
+  /**
+   * The next token: the likeliest the constraint allows (greedy), or a draw among the allowed tokens of the
+   * distribution. The end of turn is allowed once the text is a whole match; control tokens never are.
+   */
+  #choose(matcher: Matcher): number {
+    const context = this.#context;
+    const vocabulary = context.vocabulary();
+    const temperature = temperatureOf(this.#sampler);
+    const greedy = temperature === 0;
+    const endOfTurn = context.endOfTurn();
+    const judged = new Uint8Array(vocabulary.size);
+    let firstBytes: boolean[] | undefined;
+    for (
+      let topK = Math.min(firstTopK, vocabulary.size);
+      ;
+      topK = Math.min(topK * topKGrowth, vocabulary.size)
+    ) {
+      const { ids, probs } = context.predict(this.#call, greedy ? 1 : temperature, topK);
+      // Asked again, larger: a byte the text may not go on with rules out every token starting with it
+      // (one table for all 256), and what was judged before was not allowed.
+      if (ids.length > firstByteTableFrom) {
+        firstBytes ??= matcher.allows(Array.from({ length: 256 }, (_, byte) => Uint8Array.of(byte)));
+      }
+      const candidates: Candidate[] = [];
+      ids.forEach((id, index) => {
+        if (judged[id] === 1) return;
+        judged[id] = 1;
+        const first = vocabulary.bytes(id)?.[0];
+        if (firstBytes === undefined || first === undefined || firstBytes[first] || endOfTurn.includes(id)) {
+          candidates.push({ id, prob: probs[index] as number });
+        }
+      });
+      const allowed = this.#allowed(matcher, candidates, greedy);
+      if (allowed.length > 0) {
+        return greedy ? (allowed[0] as Candidate).id : draw(kept(this.#sampler, allowed), context.random());
+      }
+      if (topK >= vocabulary.size || ids.length < topK) {
+        throw new Error('no token of the vocabulary continues the text under the constraint');
+      }
+    }
+  }
+
+  /** The candidates that may come next, most probable first; greedy stops at the first batch with one. */
+  #allowed(matcher: Matcher, candidates: readonly Candidate[], greedy: boolean): Candidate[] {
+    const context = this.#context;
+    const vocabulary = context.vocabulary();
+    const endOfTurn = context.endOfTurn();
+    const complete = matcher.isComplete();
+    const allowed: Candidate[] = [];
+    const batch = greedy ? greedyBatch : candidates.length;
+    for (let start = 0; start < candidates.length; start += batch) {
+      const slice = candidates.slice(start, start + batch);
+      const textual = slice.filter(
+        ({ id }) =>
+          vocabulary.bytes(id) !== undefined && !endOfTurn.includes(id) && !context.isControlToken(id),
+      );
+      const verdicts = matcher.allows(textual.map(({ id }) => vocabulary.bytes(id) as Uint8Array));
+      const allowedText = new Set(textual.filter((_, index) => verdicts[index]));
+      for (const candidate of slice) {
+        if (allowedText.has(candidate) || (complete && endOfTurn.includes(candidate.id)))
+          allowed.push(candidate);
+      }
+      if (greedy && allowed.length > 0) break;
+    }
+    return allowed;
+  }
+
+  [Symbol.dispose](): void {
+    // Nothing held beyond the context, which stays its user's.
+  }
+}
+
+refuseAfterDrop(StructuredGenerator, `${iface}.structured-generator`);
+
+/** The text of `bytes` when they are whole characters; `undefined` otherwise. */
+function decodeWhole(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+export function completeStructured(
+  context: Context,
+  sampler: SamplerConfig,
+  constraint: Constraint,
+  maxTokens: number,
+): Completion {
+  const generator = new StructuredGenerator(
+    context,
+    sampler,
+    constraint,
+    maxTokens,
+    `${iface}.complete-structured`,
+  );
+  let text = '';
+  for (let step = generator.next(); step !== undefined; step = generator.next()) text += step.text;
+  return { text, tokens: Uint32Array.from(generator.tokens), finish: generator.finish() ?? 'max-tokens' };
+}
+
+export function seedSampling(context: Context, seed: bigint): void {
+  checkLive(context, `${iface}.seed-sampling`, 'context');
+  context.seedSampling(seed);
+}
