@@ -11,8 +11,8 @@ import {
   fork,
   Generator,
   predict,
-  seedSampling,
   StructuredGenerator,
+  seedSampling,
 } from './index.ts';
 
 export const inference = { Context } satisfies ExportOf<typeof Inference>;

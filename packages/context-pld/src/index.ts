@@ -17,6 +17,6 @@ export {
   fork,
   Generator,
   predict,
-  seedSampling,
   StructuredGenerator,
+  seedSampling,
 } from '@inferlib/context';
