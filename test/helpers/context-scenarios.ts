@@ -18,6 +18,7 @@ import {
   type Tokenizer,
 } from '@inferlib/host-shim';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { validator } from '../../packages/grammar/test/schemas.ts';
 import { loadApp } from './builds.ts';
 import type { AppBuild } from './components.ts';
 
@@ -42,6 +43,7 @@ const misuseMessages: Record<string, { readonly oneEngine: string; readonly comp
   'zero-top-k': { oneEngine: 'inferlet:core/forward.output-tokens-top-k: top-k 0 must be at least 1' },
 };
 
+const valid = validator();
 let tokenizer: Tokenizer;
 let oracle: LanguageModel;
 
@@ -175,6 +177,62 @@ export function describeContextScenarios(build: AppBuild): void {
       expect(result.stopped.finish).toBe('stop-string');
       expect(result.forkAnswers).toEqual([generated, generated]);
       expect(result.predicted).toBe(tokenizer.encode(generated)[0]);
+    });
+
+    it('structured: valid JSON greedily, step by step, reproducible seeds, a closed turn, errors as err', async () => {
+      const schema = {
+        type: 'object',
+        properties: { name: { type: 'string', maxLength: 20 }, born: { type: 'integer', minimum: 1800 } },
+        required: ['name', 'born'],
+        additionalProperties: false,
+      };
+      const { value } = await scenario(['structured', JSON.stringify(schema)]);
+      const result = JSON.parse(value);
+      const { completion } = result;
+      expect(completion.finish).toBe('eos-sequence');
+      expect(valid(schema, JSON.parse(completion.text))).toBe(true);
+      expect(completion.text).toMatch(/^\{"name": "[^"]*", "born": \d+\}$/);
+      expect(tokenizer.decode(completion.tokens)).toBe(`${completion.text}<|im_end|>`);
+      expect(result.steps.map((step: { text: string }) => step.text).join('')).toBe(completion.text);
+      expect(result.steps.map((step: { token: number }) => step.token)).toEqual(completion.tokens);
+      expect(result.finish).toBe('eos-sequence');
+      const [first, again, other] = result.seeded as string[];
+      expect(first).toMatch(/^[a-z]{1,6}$/);
+      expect(again).toBe(first);
+      expect(other).toMatch(/^[a-z]{1,6}$/);
+      expect(['yes', 'no']).toContain(result.answer);
+      // The answer's turn closed as the template closes it, then the next user turn.
+      expect(result.afterTurn).toBe(
+        `${chatml('user', 'Describe Ada Lovelace as JSON.')}${chatml('assistant', result.answer)}${chatml('user', 'And again?')}<|im_start|>assistant\n`,
+      );
+      expect(result.checked).toEqual({
+        err: 'inferlib:context/structured.check: json-schema: /minProperties: the keyword minProperties is not supported',
+      });
+      expect(result.refused).toEqual({
+        err: 'inferlib:context/structured.complete-structured: top-p 1.5 is not within [0, 1]',
+      });
+      expect(result.badRegex.err).toMatch(
+        /^inferlib:context\/structured\.structured-generator: constraint regex: invalid regular expression: /,
+      );
+      // Every build generates the same tokens: the sources in Node are the reference.
+      if (build !== 'node') {
+        const node = await loadApp('test/fixtures', 'context-client', 'node');
+        const outcome = await runInferlet(
+          node,
+          createHost().createInstance({ args: ['structured', JSON.stringify(schema)] }),
+        );
+        // But for the engine's own words on a regular expression.
+        const withoutEngineWords = (observed: { badRegex: { err: string } }) => ({
+          ...observed,
+          badRegex: observed.badRegex.err.replace(
+            /invalid regular expression: .*/,
+            'invalid regular expression',
+          ),
+        });
+        expect(outcome.ok && withoutEngineWords(JSON.parse(outcome.returnValue ?? ''))).toEqual(
+          withoutEngineWords(result),
+        );
+      }
     });
 
     it('renders fills with the model template, begin_of_sequence only on the first fill', async () => {

@@ -22,7 +22,16 @@ const greedyBatch = 8;
 /** From this many candidates on, a table of the bytes the text may go on with rules most of them out. */
 const firstByteTableFrom = 256;
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/**
+ * The text of an error: a string as thrown for a WIT `err` in one engine, the payload of jco's error for an
+ * imported function's `err` in a composition, else the error's message.
+ */
+function messageOf(error: unknown): string {
+  if (typeof error === 'string') return error;
+  // componentize-js's error for an imported `err` is no `Error` instance: known by its payload.
+  if (typeof error === 'object' && error !== null && 'payload' in error) return String(error.payload);
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** `inferlib:context/structured.check`: the `err` is thrown as its text. */
 export function check(constraint: Constraint): void {

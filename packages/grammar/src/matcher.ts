@@ -44,9 +44,21 @@ function grammarOf(constraint: Constraint): GrammarNode {
   return productive;
 }
 
-/** Ok, or the error that compiling `constraint` gives. */
+/**
+ * The grammar of `constraint`; its error is thrown as the `err` of the WIT's `result` is, as its text (so the
+ * one engine and a composition see the same).
+ */
+function compiled(constraint: Constraint): GrammarNode {
+  try {
+    return grammarOf(constraint);
+  } catch (error) {
+    throw error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Ok, or the error that compiling `constraint` gives (thrown as its text). */
 export function check(constraint: Constraint): void {
-  grammarOf(constraint);
+  compiled(constraint);
 }
 
 export class Grammar {
@@ -57,7 +69,7 @@ export class Grammar {
   }
 
   static compile(constraint: Constraint): Grammar {
-    return new Grammar(grammarOf(constraint));
+    return new Grammar(compiled(constraint));
   }
 
   matcher(): Matcher {

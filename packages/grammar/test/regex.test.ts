@@ -47,7 +47,7 @@ function compiled(source: string): Grammar | undefined {
   try {
     return Grammar.compile({ tag: 'regex', val: source });
   } catch (error) {
-    if ((error as Error).message === 'regex: no text matches the constraint') return undefined;
+    if (error === 'regex: no text matches the constraint') return undefined;
     throw error;
   }
 }
@@ -143,7 +143,7 @@ describe('regex constraints against the JavaScript engine', () => {
         check({ tag: 'regex', val: source });
         return 'accepted';
       } catch (thrown) {
-        return (thrown as Error).message;
+        return String(thrown);
       }
     };
     expect(error('a(')).toMatch(/^regex: invalid regular expression: .*Unterminated group/);

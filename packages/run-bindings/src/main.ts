@@ -4,8 +4,13 @@ import { getArguments, setReturn } from 'inferlib:environment/runtime';
 /** The body of an inferlet: gets the client's arguments, returns the inferlet's result. */
 export type InferletBody = (args: string[]) => Promise<string> | string;
 
-/** The message an `err` of `run` carries for a thrown value. */
+/**
+ * The message of a thrown value: an `Error`'s message; the text of a library call's `err`, which the single
+ * engine throws as the string itself and a composition as an error carrying it (`payload`); else its text.
+ * What an `err` of `run` carries.
+ */
 export function errorMessage(thrown: unknown): string {
+  if (typeof thrown === 'object' && thrown !== null && 'payload' in thrown) return String(thrown.payload);
   if (thrown instanceof Error) return thrown.message === '' ? thrown.name : thrown.message;
   return typeof thrown === 'string' ? thrown : String(thrown);
 }
