@@ -6,7 +6,7 @@ PLAN.json: {"pie_home": DIR, "model": HF_REPO, "real_model": BOOL, "results": PA
 Without `real_model` the engine runs its dummy model; with it, Pie's real model code on MODEL's weights.
 Inferlets of one `group` run at the same time (so that Pie batches their passes together), the others one
 after the other. Prints one block per inferlet and writes RESULTS: {"pass_log", "inferlets": [{"name",
-"args", "ok", "return_value", "passes": [FIRST, END]}]}, where `passes` are the lines of the pass log written
+"args", "group", "ok", "return_value", "passes": [FIRST, END]}]}, where `passes` are the lines of the pass log written
 while the inferlet's group ran. Exit code 1 when any inferlet failed, 2 when the engine did not start.
 """
 
@@ -146,7 +146,14 @@ async def run_group(uri: str, token: str, group: list[dict], pass_log: str | Non
     for inferlet, result in zip(group, results):
         report(inferlet, uploads[inferlet["path"]][1], result)
     return [
-        {"name": i["name"], "args": i["args"], "ok": r["ok"], "return_value": r["detail"], "passes": [first, end]}
+        {
+            "name": i["name"],
+            "args": i["args"],
+            "group": i.get("group"),
+            "ok": r["ok"],
+            "return_value": r["detail"],
+            "passes": [first, end],
+        }
         for i, r in zip(group, results)
     ]
 

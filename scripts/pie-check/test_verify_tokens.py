@@ -55,6 +55,28 @@ class ReplayTest(unittest.TestCase):
         _, results = self.replayed(PREFILL, decode)
         self.assertEqual(results, [(decode["outputs"][0], [10, 11, 12, 13], None)])
 
+    def test_an_input_sees_what_another_request_of_its_batch_writes(self):
+        # A prefill and the first decode step, submitted without waiting and batched together, in either order.
+        prefill = {"pages": [5, 9], "last": 1, "tokens": [10, 11, 12], "positions": [0, 1, 2]}
+        step = {"pages": [5, 9], "last": 2, "tokens": [13], "positions": [3]}
+        for requests in ([prefill, step], [step, prefill]):
+            with self.subTest(first=requests[0]["tokens"]):
+                together = batch(requests, outputs=[requests.index(step) * 3])
+                _, results = self.replayed(together)
+                self.assertEqual(results[0][1:], ([10, 11, 12, 13], None))
+
+    def test_two_inputs_may_write_one_slot_only_with_the_same_entry(self):
+        # A prefill that asked for a token at its last input, and a step recomputing that input, batched together.
+        prefill = {"pages": [5, 9], "last": 1, "tokens": [10, 11, 12], "positions": [0, 1, 2]}
+        for token, problem in ((12, None), (13, "writes the slot input 2 of the same batch writes")):
+            with self.subTest(token=token):
+                again = {"pages": [5, 9], "last": 1, "tokens": [token], "positions": [2]}
+                _, results = self.replayed(batch([prefill, again], outputs=[3]))
+                if problem is None:
+                    self.assertEqual(results[0][1:], ([10, 11, 12], None))
+                else:
+                    self.assertIn(problem, results[0][2])
+
     def test_a_fork_sees_the_full_page_it_shares_and_its_own(self):
         fork = batch(
             [{"pages": [5, 7], "last": 2, "tokens": [20, 21], "positions": [2, 3], "attend": causal(2, 2)}], outputs=[1]

@@ -109,66 +109,93 @@ class Sequences:
         return tokens[::-1]
 
 
+def _inputs(batch: dict):
+    """Each input of a logged batch: its request, its cache entry and that entry's `(page, slot)`, how many
+    entries its cache holds, and the `(entry, (page, slot))` it attends to: those its mask lets it see, or, in
+    a batch Pie ran as decode (every request one input), its whole cache without a mask."""
+    page_size, qo, indptr = batch["page_size"], batch["qo_indptr"], batch["kv_page_indptr"]
+    for request in range(len(qo) - 1):
+        pages = batch["kv_page_indices"][indptr[request] : indptr[request + 1]]
+        length = (len(pages) - 1) * page_size + batch["kv_last_page_lens"][request]
+        for index in range(qo[request], qo[request + 1]):
+            own = length - qo[request + 1] + index
+            seen = range(length) if batch["single_token"] else [e for a, b in batch["attend"][index] for e in range(a, b)]
+            slot = lambda entry: (pages[entry // page_size], entry % page_size)  # noqa: E731
+            yield request, own, slot(own), length, [(entry, slot(entry)) for entry in seen]
+
+
 def replay(passes: list[dict], sequences: Sequences):
-    """The outputs of the logged passes, in order: `(line, output, sequence key, problem)`.
+    """The outputs of the logged passes, in order: `(line, output, sequence key, problem)`, and
+    `(line, None, -1, problem)` for an input without output whose sequence is not plain.
 
     Follows each cache entry through the page tables: an entry is written with the token and position of its
-    input and the sequence that input attended to. An input attends to the entries its mask lets it see,
-    or, in a batch Pie ran as decode (every request one input), to its whole cache, without a mask.
+    input and the sequence that input attended to. In each layer Pie appends the keys and values of every
+    input of a batch before any input attends, so an input may see an entry another request of its batch
+    writes (a context's prefill batched with its first decode step, which it submitted without waiting).
     """
     entries: dict[tuple[int, int], tuple[int, int, int, str | None]] = {}  # slot -> token, position, key, problem
     for line, batch in enumerate(passes):
-        page_size, qo, indptr = batch["page_size"], batch["qo_indptr"], batch["kv_page_indptr"]
-        written: dict[tuple[int, int], tuple[int, int, int, str | None]] = {}
+        inputs = list(_inputs(batch))
         writer: dict[tuple[int, int], int] = {}
+        clashes: dict[int, int] = {}
+        for index, (_, _, slot, _, _) in enumerate(inputs):
+            if slot in writer:
+                clashes[index] = writer[slot]
+            else:
+                writer[slot] = index
         keys: dict[int, tuple[int, str | None]] = {}
-        for request in range(len(qo) - 1):
-            pages = batch["kv_page_indices"][indptr[request] : indptr[request + 1]]
-            length = (len(pages) - 1) * page_size + batch["kv_last_page_lens"][request]
-            first = length - (qo[request + 1] - qo[request])
-            slot = lambda entry: (pages[entry // page_size], entry % page_size)  # noqa: E731
-            for index in range(qo[request], qo[request + 1]):
-                own = first + index - qo[request]
-                visible = range(length) if batch["single_token"] else [e for a, b in batch["attend"][index] for e in range(a, b)]
-                key, problem = -1, None
-                for depth, entry in enumerate(visible):
-                    if entry == own:
-                        token, position, entry_key, entry_problem = batch["tokens"][index], batch["positions"][index], None, None
-                    elif slot(entry) in written:
-                        if writer[slot(entry)] != request:
-                            problem = f"sees entry {entry}, which another request writes in the same pass"
-                            break
-                        token, position, entry_key, entry_problem = written[slot(entry)]
-                    elif slot(entry) in entries:
-                        token, position, entry_key, entry_problem = entries[slot(entry)]
-                    else:
-                        problem = f"sees entry {entry} (page {slot(entry)[0]}, slot {slot(entry)[1]}), never written"
-                        break
-                    if entry_problem is not None:
-                        problem = f"sees entry {entry}, written from a sequence that was not plain: {entry_problem}"
-                        break
-                    if position != depth:
-                        problem = f"sees entry {entry} at position {position} as token {depth} of its sequence"
-                        break
-                    key = sequences.extend(key, token)
-                    if entry != own and entry_key != key:
-                        problem = f"sees entry {entry}, which was computed from another sequence than the one before it here"
-                        break
-                if problem is None and (not visible or visible[-1] != own):
-                    problem = f"does not see itself (entry {own}) last"
-                # Pie ignores such a mask whenever the batch holds one-input requests only (see above).
-                if problem is None and qo[request + 1] - qo[request] == 1 and batch["attend"][index] != [[0, length]]:
-                    problem = f"is a one-input request whose mask {batch['attend'][index]} hides entries"
-                where = f"pass {line}, input {index - qo[request]} of request {request} (entry {own})"
-                keys[index] = (key, None if problem is None else f"{where} {problem}")
-                written[slot(own)] = (batch["tokens"][index], batch["positions"][index], *keys[index])
-                writer[slot(own)] = request
-        entries.update(written)
+
+        def resolve(index: int) -> tuple[int, str | None]:
+            if index in keys:
+                return keys[index]
+            request, own, _, length, seen = inputs[index]
+            keys[index] = (-1, "depends on itself")  # only a cycle of reads within the batch finds this
+            key, problem = -1, None
+            for depth, (entry, slot) in enumerate(seen):
+                if entry == own:
+                    token, position, entry_key, entry_problem = batch["tokens"][index], batch["positions"][index], None, None
+                elif slot in writer:
+                    entry_key, entry_problem = resolve(writer[slot])
+                    token, position = batch["tokens"][writer[slot]], batch["positions"][writer[slot]]
+                elif slot in entries:
+                    token, position, entry_key, entry_problem = entries[slot]
+                else:
+                    problem = f"sees entry {entry} (page {slot[0]}, slot {slot[1]}), never written"
+                    break
+                if entry_problem is not None:
+                    problem = f"sees entry {entry}, written from a sequence that was not plain: {entry_problem}"
+                    break
+                if position != depth:
+                    problem = f"sees entry {entry} at position {position} as token {depth} of its sequence"
+                    break
+                key = sequences.extend(key, token)
+                if entry != own and entry_key != key:
+                    problem = f"sees entry {entry}, which was computed from another sequence than the one before it here"
+                    break
+            if problem is None and (not seen or seen[-1][0] != own):
+                problem = f"does not see itself (entry {own}) last"
+            one_input = batch["qo_indptr"][request + 1] - batch["qo_indptr"][request] == 1
+            # Pie ignores such a mask whenever the batch holds one-input requests only (see _inputs).
+            if problem is None and one_input and batch["attend"][index] != [[0, length]]:
+                problem = f"is a one-input request whose mask {batch['attend'][index]} hides entries"
+            where = f"pass {line}, input {index - batch['qo_indptr'][request]} of request {request} (entry {own})"
+            keys[index] = (key, None if problem is None else f"{where} {problem}")
+            return keys[index]
+
+        for index in range(len(inputs)):
+            resolve(index)
+        # Two inputs may write one slot when both compute the same entry (a context recomputing its last token
+        # in a step batched with the prefill that computed it); different entries in one slot are a problem.
+        for index, other in clashes.items():
+            if keys[index][1] is None and (keys[other][1] is not None or keys[index][0] != keys[other][0]):
+                keys[index] = (-1, f"pass {line}: input {index} writes the slot input {other} of the same batch writes, another entry")
+        for slot, index in writer.items():
+            entries[slot] = (batch["tokens"][index], batch["positions"][index], *keys[index])
+        with_output = {output["input"] for output in batch["outputs"]}
         for output in batch["outputs"]:
-            key, problem = keys[output["input"]]
-            yield line, output, key, problem
+            yield line, output, *keys[output["input"]]
         for index, (_, problem) in keys.items():
-            if problem is not None and index not in {o["input"] for o in batch["outputs"]}:
+            if problem is not None and index not in with_output:
                 yield line, None, -1, problem
 
 
@@ -301,20 +328,28 @@ def main() -> int:
     run = json.loads(run_file.read_text())
     passes = [json.loads(line) for line in Path(run["pass_log"]).read_text().splitlines()]
     sequences = Sequences()
-    checks, probes = [], []
-    owners: list[tuple[int, int, str]] = []
+    checks: list[Check] = []
+    # The table's rows in run order: one per inferlet run alone, one per group of inferlets run together
+    # (their passes are batched together, so they are checked as one), one per probe run's records.
+    rows: list[str] = []
+    lines_of: dict[str, range] = {}
+    probe_rows = set()
     for inferlet in run["inferlets"]:
-        scenario = " ".join([inferlet["name"], *inferlet["args"]]) if inferlet["name"].startswith("pie-probe") else inferlet["name"]
-        first, end = inferlet["passes"]
-        owners.append((first, end, scenario))
-        if inferlet["name"].startswith("pie-probe"):
-            probes.append(scenario)
+        is_probe = inferlet["name"].startswith("pie-probe")
+        name = " ".join([inferlet["name"], *inferlet["args"]]) if is_probe else inferlet["name"]
+        group = inferlet.get("group")
+        passes_row = name if group is None else f"group {group}"
+        lines_of[passes_row] = range(*inferlet["passes"])
+        rows += [passes_row] if passes_row not in rows else []
+        if is_probe:
+            probe_row = name if group is None else f"{name} (in group {group})"
+            rows += [probe_row] if probe_row not in rows else []
+            probe_rows.add(probe_row)
             if inferlet["ok"]:
-                checks += probe_checks(scenario, json.loads(inferlet["return_value"])["records"], sequences)
-    # Inferlets run together share their passes: the group is named by all of them.
+                checks += probe_checks(probe_row, json.loads(inferlet["return_value"])["records"], sequences)
+
     def scenario_of_line(line: int) -> str:
-        names = [name for first, end, name in owners if first <= line < end]
-        return names[0] if len(names) == 1 else f"together: {', '.join(names)}"
+        return next((row for row, lines in lines_of.items() if line in lines), "between runs")
 
     checks += engine_checks(passes, scenario_of_line, sequences)
 
@@ -329,16 +364,21 @@ def main() -> int:
 
     tallies, figures = evaluate(checks, sequences, logits_of)
     columns = [(source, kind) for source in ("passes", "probe") for kind in ("tokens", "distributions")]
-    print(f"pie-check: {len(passes)} forward passes replayed. Checked per scenario, from the passes | the probe's records:")
-    print(f"  {'':8}  {'tokens':>6} {'dists':>5} | {'tokens':>6} {'dists':>5}")
+    print(
+        f"pie-check: {len(passes)} forward passes replayed. Per run: its passes (those batching several requests), "
+        "then what was checked from the passes | from the probe's records"
+    )
+    print(f"  {'':8}  {'passes':>12}  {'tokens':>6} {'dists':>5} | {'tokens':>6} {'dists':>5}")
     failed = False
-    for scenario in sorted(tallies.keys() | set(probes)):
-        tally = tallies[scenario]
-        empty = scenario in probes and tally.counts["probe", "tokens"] + tally.counts["probe", "distributions"] == 0
+    for row in rows + sorted(tallies.keys() - set(rows)):
+        tally, lines = tallies[row], lines_of.get(row, range(0))
+        empty = row in probe_rows and tally.counts["probe", "tokens"] + tally.counts["probe", "distributions"] == 0
         failed |= bool(tally.mismatches) or empty
         status = "MISMATCH" if tally.mismatches else ("NOTHING" if empty else "ok")
-        counts = [tally.counts[column] for column in columns]
-        print(f"  {status:8}  {counts[0]:6} {counts[1]:5} | {counts[2]:6} {counts[3]:5}  {scenario}")
+        batched = sum(len(passes[line]["qo_indptr"]) > 2 for line in lines)
+        counts = " ".join(f"{tally.counts[column]:{width}}" for column, width in zip(columns, (6, 5, 6, 5)))
+        shown_passes = f"{len(lines)} ({batched})" if lines else ""
+        print(f"  {status:8}  {shown_passes:>12}  {counts[:12]} | {counts[13:]}  {row}")
         for mismatch in tally.mismatches[:5]:
             print(f"            {mismatch}")
         if len(tally.mismatches) > 5:
