@@ -62,7 +62,9 @@ describe('pie-probe', () => {
     for (const scenario of scenarios ?? []) {
       const outcome = await runProbe([scenario]);
       expect(outcome, scenario).toMatchObject({ ok: true });
-      const { records } = JSON.parse(outcome.ok ? outcome.returnValue : '{}') as { records: ProbeRecord[] };
+      const { records } = JSON.parse((outcome.ok ? outcome.returnValue : undefined) ?? '{}') as {
+        records: ProbeRecord[];
+      };
       expect(records.length, scenario).toBeGreaterThan(0);
       for (const record of records) {
         const where = `${scenario}: ${record.label}`;

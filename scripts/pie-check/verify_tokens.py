@@ -2,9 +2,9 @@
 
 Usage (by scripts/pie-check/main.ts, in the check's venv, after the engine stopped):
     python verify_tokens.py MODEL_DIR RUN.json
-RUN.json (run_inferlets.py): {"pass_log": PATH, "inferlets": [{"name", "args", "ok", "return_value",
-"passes": [FIRST, END]}]}, where `passes` are the lines of the pass log (pass_log.py) its group of
-concurrently run inferlets produced.
+RUN.json (run_inferlets.py): {"pass_log": PATH, "inferlets": [{"name", "args", "group", "ok", "return_value",
+"passes": [FIRST, END]}]}, where `passes` are the lines of the pass log (pass_log.py) written while the
+inferlet ran, with the others of its group if it has one.
 
 Two checks, each by teacher forcing (one transformers forward pass over a whole sequence gives the logits
 after each of its prefixes):
@@ -117,10 +117,10 @@ def _inputs(batch: dict):
     for request in range(len(qo) - 1):
         pages = batch["kv_page_indices"][indptr[request] : indptr[request + 1]]
         length = (len(pages) - 1) * page_size + batch["kv_last_page_lens"][request]
+        slot = lambda entry: (pages[entry // page_size], entry % page_size)  # noqa: E731
         for index in range(qo[request], qo[request + 1]):
             own = length - qo[request + 1] + index
             seen = range(length) if batch["single_token"] else [e for a, b in batch["attend"][index] for e in range(a, b)]
-            slot = lambda entry: (pages[entry // page_size], entry % page_size)  # noqa: E731
             yield request, own, slot(own), length, [(entry, slot(entry)) for entry in seen]
 
 
