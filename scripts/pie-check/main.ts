@@ -501,9 +501,7 @@ async function realModelCheck(options: Options, cache: string, python: string): 
     // Two threads on two cores fight over them: a step took ~10× longer.
     OMP_NUM_THREADS: '1',
   };
-  const snapshotFile = join(cache, 'real-model', 'snapshot.txt');
-  await step(`make the tiny random Qwen 3 ${TINY_MODEL} in ${hfHome}`, async () => {
-    mkdirSync(dirname(snapshotFile), { recursive: true });
+  const snapshot = await step(`make the tiny random Qwen 3 ${TINY_MODEL} in ${hfHome}`, () => {
     const made = spawnSync(
       python,
       [join(here, 'make_tiny_qwen3.py'), hfHome, TINY_MODEL, tokenizerSource()],
@@ -513,8 +511,9 @@ async function realModelCheck(options: Options, cache: string, python: string): 
       },
     );
     if (made.status !== 0) throw new Error(`make_tiny_qwen3.py exited with ${made.status ?? made.signal}`);
-    writeFileSync(snapshotFile, made.stdout.toString().trim());
-    console.log(`  ${made.stdout.toString().trim()}`);
+    const folder = made.stdout.toString().trim();
+    console.log(`  ${folder}`);
+    return folder;
   });
 
   const standin = join(here, 'standin');
@@ -530,6 +529,7 @@ async function realModelCheck(options: Options, cache: string, python: string): 
   const runDir = join(cache, 'real-model');
   const passLog = join(runDir, 'passes.jsonl');
   const results = join(runDir, 'run.json');
+  mkdirSync(runDir, { recursive: true });
   rmSync(passLog, { force: true });
   rmSync(results, { force: true });
   const plan = writePlan(cache, {
@@ -558,7 +558,7 @@ async function realModelCheck(options: Options, cache: string, python: string): 
   if (!existsSync(results)) throw new StepError('the engine run wrote no results; nothing to check');
 
   const verified = await step('check every token and distribution against transformers', () =>
-    run(python, [join(here, 'verify_tokens.py'), readFileSync(snapshotFile, 'utf8'), results], {
+    run(python, [join(here, 'verify_tokens.py'), snapshot, results], {
       accept: [1],
       env: pythonEnv,
     }),
