@@ -14,13 +14,12 @@ import { Utf8Text } from './utf8-text.ts';
 
 const iface = 'inferlib:context/structured';
 
-/** How much of the distribution a step asks for first, and by how much that grows while none is allowed. */
+/** How much of the distribution a step asks for first; when none of it is allowed, the whole of it. */
 export const firstTopK = 32;
-const topKGrowth = 16;
 /** Candidates judged at once while greedy looks for the likeliest allowed one. */
 const greedyBatch = 8;
-/** From this many candidates on, a table of the bytes the text may go on with rules most of them out. */
-const firstByteTableFrom = 256;
+/** From this many candidates on, the prefixes the text may go on with rule most of them out first. */
+const plausibleFrom = 256;
 
 /**
  * The text of an error: a string as thrown for a WIT `err` in one engine, the payload of jco's error for an
@@ -283,44 +282,62 @@ export class StructuredGenerator {
 
   /**
    * The next token: the likeliest the constraint allows (greedy), or a draw among the allowed tokens of the
-   * distribution. The end of turn is allowed once the text is a whole match; control tokens never are.
+   * distribution. The end of turn is allowed once the text is a whole match; control tokens never are. When
+   * none of the likeliest `firstTopK` is allowed, the whole distribution is asked for.
    */
   #choose(matcher: Matcher): number {
     const context = this.#context;
     const vocabulary = context.vocabulary();
     const temperature = temperatureOf(this.#sampler);
     const greedy = temperature === 0;
-    const endOfTurn = context.endOfTurn();
-    const judged = new Uint8Array(vocabulary.size);
-    let firstBytes: boolean[] | undefined;
-    for (
-      let topK = Math.min(firstTopK, vocabulary.size);
-      ;
-      topK = Math.min(topK * topKGrowth, vocabulary.size)
-    ) {
+    for (const topK of [Math.min(firstTopK, vocabulary.size), vocabulary.size]) {
       const { ids, probs } = context.predict(this.#call, greedy ? 1 : temperature, topK);
-      // Asked again, larger: a byte the text may not go on with rules out every token starting with it
-      // (one table for all 256), and what was judged before was not allowed.
-      if (ids.length > firstByteTableFrom) {
-        firstBytes ??= matcher.allows(Array.from({ length: 256 }, (_, byte) => Uint8Array.of(byte)));
-      }
-      const candidates: Candidate[] = [];
-      ids.forEach((id, index) => {
-        if (judged[id] === 1) return;
-        judged[id] = 1;
-        const first = vocabulary.bytes(id)?.[0];
-        if (firstBytes === undefined || first === undefined || firstBytes[first] || endOfTurn.includes(id)) {
-          candidates.push({ id, prob: probs[index] as number });
-        }
-      });
+      const candidates = this.#plausible(matcher, ids).map((index) => ({
+        id: ids[index] as number,
+        prob: probs[index] as number,
+      }));
       const allowed = this.#allowed(matcher, candidates, greedy);
       if (allowed.length > 0) {
         return greedy ? (allowed[0] as Candidate).id : draw(kept(this.#sampler, allowed), context.random());
       }
-      if (topK >= vocabulary.size || ids.length < topK) {
-        throw new Error('no token of the vocabulary continues the text under the constraint');
+      if (ids.length < topK) break;
+    }
+    throw new Error('no token of the vocabulary continues the text under the constraint');
+  }
+
+  /**
+   * The indices into `ids` of the tokens whose first two bytes the text may go on with (the end of turn
+   * always): a large distribution, asked for because nothing likelier was allowed, is mostly ruled out by its
+   * tokens' first bytes, each of the (at most 65,536) prefixes judged once.
+   */
+  #plausible(matcher: Matcher, ids: Uint32Array): number[] {
+    const plausible: number[] = [];
+    if (ids.length <= plausibleFrom) {
+      for (let index = 0; index < ids.length; index++) plausible.push(index);
+      return plausible;
+    }
+    // Plain loops over typed arrays: inside a component this runs interpreted, over the whole vocabulary.
+    const prefixes = this.#context.vocabulary().prefixes();
+    const endOfTurn = this.#context.endOfTurn();
+    const verdictOf = new Int8Array(0x2_0000);
+    const keys: number[] = [];
+    for (let index = 0; index < ids.length; index++) {
+      const key = prefixes[ids[index] as number] ?? -1;
+      if (key >= 0 && verdictOf[key] === 0) {
+        verdictOf[key] = -1;
+        keys.push(key);
       }
     }
+    const verdicts = matcher.allows(
+      keys.map((key) => (key & 0x1_0000 ? Uint8Array.of(key >> 8) : Uint8Array.of(key >> 8, key & 0xff))),
+    );
+    for (let index = 0; index < keys.length; index++) if (verdicts[index]) verdictOf[keys[index] as number] = 1;
+    for (let index = 0; index < ids.length; index++) {
+      const id = ids[index] as number;
+      const key = prefixes[id] ?? -1;
+      if ((key >= 0 && verdictOf[key] === 1) || endOfTurn.includes(id)) plausible.push(index);
+    }
+    return plausible;
   }
 
   /** The candidates that may come next, most probable first; greedy stops at the first batch with one. */

@@ -8,15 +8,39 @@ import { isControlToken, isMarkupShaped, type TokenizingModel } from './literal-
 export class Vocabulary {
   /** How many tokens the vocabulary has: the most a distribution can hold. */
   readonly size: number;
-  readonly #bytes: (Uint8Array | undefined)[] = [];
+  readonly #bytes: (Uint8Array | undefined)[];
   readonly #control = new Map<number, boolean>();
+  #prefixes: Int32Array | undefined;
 
   constructor(model: TokenizingModel) {
     const [ids, bytes] = model.tokenizer.getVocabs();
-    ids.forEach((id, index) => {
-      this.#bytes[id] = bytes[index];
-    });
     this.size = ids.length;
+    // Hosts list the tokens in id order: then the bytes are already indexed by id.
+    let inOrder = true;
+    for (let index = 0; index < ids.length && inOrder; index++) inOrder = ids[index] === index;
+    if (inOrder) this.#bytes = bytes;
+    else {
+      this.#bytes = [];
+      for (let index = 0; index < ids.length; index++) this.#bytes[ids[index] as number] = bytes[index];
+    }
+  }
+
+  /**
+   * Each token's first two bytes as `first << 8 | second`, `first << 8 | 0x1_0000` for a one-byte token, -1
+   * for none: what rules most of a large distribution out at once (made the first time it is needed).
+   */
+  prefixes(): Int32Array {
+    if (this.#prefixes === undefined) {
+      // Plain loops: inside a component this runs interpreted, once per vocabulary.
+      const prefixes = new Int32Array(this.#bytes.length).fill(-1);
+      for (let id = 0; id < this.#bytes.length; id++) {
+        const bytes = this.#bytes[id];
+        if (bytes === undefined || bytes.length === 0) continue;
+        prefixes[id] = ((bytes[0] as number) << 8) | (bytes.length === 1 ? 0x1_0000 : (bytes[1] as number));
+      }
+      this.#prefixes = prefixes;
+    }
+    return this.#prefixes;
   }
 
   bytes(id: number): Uint8Array | undefined {
