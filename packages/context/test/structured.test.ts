@@ -182,3 +182,165 @@ describe('structured generation, small vocabulary', () => {
     );
   });
 });
+
+describe('structured generation, exactly', () => {
+  it('greedy takes the likeliest token the constraint allows, from the whole distribution', async () => {
+    const library = await load(smallModel);
+    // Nothing is forced here: every token is the model's choice.
+    const constraint: Constraint = { tag: 'regex', val: '[a-z é中]{1,40}' };
+    for (const prompt of ['<tool_call>abc been there, 中文 été', 'Zebra 12 yes no maybe', '']) {
+      const context = asked(library, prompt);
+      context.flush();
+      const before = [...context.getTokenIds()];
+      const { tokens, finish } = library.structured.completeStructured(
+        context,
+        { tag: 'greedy' },
+        constraint,
+        24,
+      );
+      const generated = finish === 'eos-sequence' ? [...tokens].slice(0, -1) : [...tokens];
+      const matcher = Grammar.compile(constraint).matcher();
+      generated.forEach((token, index) => {
+        const replay = new library.Context(library.model);
+        library.generation.fillTokens(replay, Uint32Array.from([...before, ...generated.slice(0, index)]));
+        const { ids } = library.generation.predict(replay, 1, small.vocabSize);
+        const likeliest = [...ids].find(
+          (id) => id !== endOfTurn && matcher.allows([vocabularyBytes[id] ?? new Uint8Array()])[0],
+        );
+        expect(token, `step ${index} of ${JSON.stringify(prompt)}`).toBe(likeliest);
+        matcher.advanceBytes(vocabularyBytes[token] ?? new Uint8Array());
+        replay[Symbol.dispose]();
+      });
+    }
+  });
+
+  it('never writes a control token, whatever text the constraint allows', async () => {
+    const library = await load(smallModel);
+    const [toolCall] = small.encode('<tool_call>');
+    for (let seed = 0n; seed < 20n; seed++) {
+      // The copy model would copy the control token; its text is allowed, the token never is.
+      const context = new library.Context(library.model);
+      context.fill('<tool_call><tool_call> a <tool_call> b <tool_call>');
+      library.structured.seedSampling(context, seed);
+      const { tokens, text } = library.structured.completeStructured(
+        context,
+        { tag: 'multinomial', val: 1 },
+        { tag: 'regex', val: '.{0,30}' },
+        12,
+      );
+      expect([...tokens]).not.toContain(toolCall);
+      expect(judge({ tag: 'regex', val: '.{0,30}' }, text)).not.toBe('refused');
+    }
+  });
+
+  it('fills forced text without a pass per token, tokenized as the model would', async () => {
+    const library = await load(smallModel);
+    const schema = {
+      type: 'object',
+      properties: {
+        name: { const: 'Ada' },
+        tags: { type: 'array', items: { enum: ['yes', 'maybe'] }, maxItems: 2 },
+      },
+      required: ['name', 'tags'],
+      additionalProperties: false,
+    };
+    const context = asked(library, 'x');
+    context.flush();
+    const passes = library.host.passTimes.length;
+    const generator = new library.structured.StructuredGenerator(
+      context,
+      { tag: 'greedy' },
+      asSchema(schema),
+      64,
+    );
+    const steps: { token: number; text: string; passes: number }[] = [];
+    for (let step = generator.next(); step !== undefined; step = generator.next()) {
+      steps.push({ ...step, passes: library.host.passTimes.length - passes });
+    }
+    const text = steps.map((step) => step.text).join('');
+    expect(valid(schema, JSON.parse(text))).toBe(true);
+    // The forced start is written as the tokenizer writes it, without a pass, but for its last token, which
+    // the model writes.
+    const start = small.encode('{"name": "Ada", "tags": [');
+    const forced = steps.slice(0, start.length - 1);
+    expect(forced.map((step) => step.token)).toEqual(start.slice(0, -1));
+    expect(forced.map((step) => step.passes)).toEqual(forced.map(() => 0));
+    expect(steps[start.length - 1]?.passes).toBeGreaterThan(0);
+  });
+
+  it('the seed decides the draws: the same seed, the same text', async () => {
+    const library = await load(smallModel);
+    const texts = [1n, 1n, 2n, 3n].map((seed) => {
+      const context = asked(library, 'Answer yes, no or maybe: maybe yes no');
+      library.structured.seedSampling(context, seed);
+      return library.structured.completeStructured(
+        context,
+        { tag: 'multinomial', val: 50 },
+        { tag: 'regex', val: '[a-z]{8}' },
+        16,
+      ).text;
+    });
+    expect(texts[1]).toBe(texts[0]);
+    expect(new Set(texts).size).toBeGreaterThan(1);
+  });
+
+  it('refuses bad arguments with the err of the first step, naming the call and the value', async () => {
+    const library = await load(smallModel);
+    const context = asked(library, 'x');
+    const refusal = (sampler: Inference.SamplerConfig, constraint: Constraint, maxTokens: number) => {
+      try {
+        library.structured.completeStructured(context, sampler, constraint, maxTokens);
+        return 'completed';
+      } catch (thrown) {
+        return thrown;
+      }
+    };
+    const call = 'inferlib:context/structured.complete-structured';
+    const json: Constraint = { tag: 'json' };
+    expect(refusal({ tag: 'multinomial', val: -1 }, json, 4)).toBe(
+      `${call}: temperature -1 is not a finite number ≥ 0`,
+    );
+    expect(refusal({ tag: 'min-p', val: [1, 2] }, json, 4)).toBe(`${call}: min-p 2 is not within [0, 1]`);
+    expect(refusal({ tag: 'top-k', val: [1, -3] }, json, 4)).toBe(`${call}: top-k -3 is not a count (a u32)`);
+    expect(refusal({ tag: 'greedy' }, json, -1)).toBe(`${call}: max-tokens -1 is not a count (a u32)`);
+    expect(refusal({ tag: 'greedy' }, { tag: 'choice', val: [] }, 4)).toBe(
+      `${call}: constraint choice: the list is empty, so nothing could match`,
+    );
+    const generator = new library.structured.StructuredGenerator(
+      context,
+      { tag: 'greedy' },
+      { tag: 'regex', val: 'a(' },
+      4,
+    );
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect(() => generator.next()).toThrow();
+    }
+    context[Symbol.dispose]();
+    expect(() => library.structured.completeStructured(context, { tag: 'greedy' }, json, 4)).toThrow(
+      `${call}: the context was dropped`,
+    );
+  });
+});
+
+describe("structured generation, Qwen 3's vocabulary", () => {
+  it('writes valid JSON for random schemas with the real tokenizer', async () => {
+    const library = await load();
+    fc.assert(
+      fc.property(schemaArbitrary.filter(compiles), fc.integer({ min: 0, max: 1000 }), (schema, seed) => {
+        const context = asked(library, 'Answer in JSON.');
+        library.structured.seedSampling(context, BigInt(seed));
+        const constraint = asSchema(schema);
+        const { text, finish } = library.structured.completeStructured(
+          context,
+          { tag: 'top-p', val: [1, 0.9] },
+          constraint,
+          24,
+        );
+        if (finish === 'eos-sequence') expect(valid(schema, JSON.parse(text)), text).toBe(true);
+        else expect(judge(constraint, text), text).not.toBe('refused');
+        context[Symbol.dispose]();
+      }),
+      { numRuns: 12 },
+    );
+  }, 120_000);
+});
