@@ -54,8 +54,8 @@ const PROBE_RUNS: { app: string; scenario: string; group?: string }[] = [
 ];
 /**
  * The hostile fixture's runs with `--hostile`, in order (behaviours of test/fixtures/hostile/src/component.ts):
- * a neighbour exports two KV pages first and they are imported last; those that may never end run last, with a
- * time limit of their own, since the engine has none.
+ * a neighbour exports two KV pages first and they are imported last; those that may never end run last. Each
+ * has a time limit (60 s unless given), since the engine has none.
  */
 const hostileRuns = (port: number): { args: string[]; timeoutS?: number }[] => [
   { args: ['export-pages', 'shared'] },
@@ -71,10 +71,9 @@ const hostileRuns = (port: number): { args: string[]; timeoutS?: number }[] => [
     args,
   })),
   { args: ['import-pages', 'shared', '0'] },
-  { args: ['never-settles'], timeoutS: 60 },
-  { args: ['flood'], timeoutS: 60 },
+  ...[['never-settles'], ['flood']].map((args) => ({ args })),
   { args: ['allocate'], timeoutS: 300 },
-  { args: ['loop'], timeoutS: 60 },
+  { args: ['loop'] },
 ];
 const PYTHON_PACKAGES = ['torch', 'flashinfer-python', 'transformers', 'torchao'];
 const here = join(repoRoot, 'scripts', 'pie-check');
@@ -603,7 +602,7 @@ async function hostileCheck(cache: string, python: string): Promise<boolean> {
     name: basename(fixture),
     path: fixture,
     args,
-    ...(timeoutS === undefined ? {} : { timeout_s: timeoutS }),
+    timeout_s: timeoutS ?? 60,
   }));
   writeFileSync(
     plan,
