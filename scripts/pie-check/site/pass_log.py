@@ -48,7 +48,8 @@ def describe(page_size: int, inputs: dict, sampling_metadata: dict, results: dic
                 "min_p": float(sampling_metadata["min_p"][i]),
             }
             if sampler_of[i] == 0:
-                ids, probs = results["dists"][i]
+                # Pie computes none for a top-k of 0.
+                ids, probs = results["dists"][i] or ([], [])
                 output |= {"ids": ids, "probs": probs}
             else:
                 output["token"] = results["tokens"][i]

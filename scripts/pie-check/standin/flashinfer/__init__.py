@@ -127,7 +127,7 @@ class _PagedAttention:
             raise _unsupported(type(self).__name__, f"kv_layout {kv_layout!r}")
         if use_cuda_graph or any(buffer is not None for buffer in buffers.values()):
             raise _unsupported(type(self).__name__, "CUDA graphs and their buffers")
-        self.plan_ = None
+        self.planned = None
 
     def _plan_pages(self, indptr, indices, last_page_len, num_qo_heads, num_kv_heads, page_size):
         if num_qo_heads % num_kv_heads != 0:
@@ -141,16 +141,16 @@ class _PagedAttention:
 
     def _cache_of(self, paged_kv_cache, request: int):
         _check_layout(f"{type(self).__name__}.run", paged_kv_cache, "NHD")
-        plan = self.plan_
+        plan = self.planned
         pages, offsets = _slots(
             plan["indices"], plan["indptr"], request, torch.arange(int(plan["seq_lens"][request])), plan["page_size"]
         )
         return paged_kv_cache[pages, 0, offsets], paged_kv_cache[pages, 1, offsets]
 
-    def _planned(self, call: str):
-        if self.plan_ is None:
+    def _plan_for(self, call: str):
+        if self.planned is None:
             raise RuntimeError(f"{type(self).__name__}.{call}: plan() first")
-        return self.plan_
+        return self.planned
 
 
 class BatchPrefillWithPagedKVCacheWrapper(_PagedAttention):
@@ -193,10 +193,10 @@ class BatchPrefillWithPagedKVCacheWrapper(_PagedAttention):
             causal=causal,
             sm_scale=sm_scale if sm_scale is not None else head_dim_qk**-0.5,
         )
-        self.plan_ = plan
+        self.planned = plan
 
     def run(self, q, paged_kv_cache) -> torch.Tensor:
-        plan = self._planned("run")
+        plan = self._plan_for("run")
         out = torch.empty_like(q)
         mask_start = 0
         for request in range(len(plan["seq_lens"])):
@@ -234,11 +234,11 @@ class BatchDecodeWithPagedKVCacheWrapper(_PagedAttention):
         logits_soft_cap=None,
     ) -> None:
         _check_plain("BatchDecodeWithPagedKVCacheWrapper.plan", pos_encoding_mode, window_left, logits_soft_cap)
-        self.plan_ = self._plan_pages(indptr, indices, last_page_len, num_qo_heads, num_kv_heads, page_size)
-        self.plan_["sm_scale"] = sm_scale if sm_scale is not None else head_dim**-0.5
+        self.planned = self._plan_pages(indptr, indices, last_page_len, num_qo_heads, num_kv_heads, page_size)
+        self.planned["sm_scale"] = sm_scale if sm_scale is not None else head_dim**-0.5
 
     def run(self, q, paged_kv_cache) -> torch.Tensor:
-        plan = self._planned("run")
+        plan = self._plan_for("run")
         if q.shape[0] != len(plan["seq_lens"]):
             raise ValueError(f"BatchDecodeWithPagedKVCacheWrapper.run: {q.shape[0]} queries for {len(plan['seq_lens'])} requests")
         out = torch.empty_like(q)
