@@ -18,7 +18,7 @@ interface ProbeRecord {
   readonly from?: number;
   readonly sampler?: { readonly tag: string; readonly val?: number | number[] };
   readonly temperature?: number;
-  readonly topK?: number | null;
+  readonly topK?: number;
   readonly ids?: number[];
   readonly probs?: number[];
 }
@@ -72,7 +72,7 @@ describe('pie-probe', () => {
           const [ids, probs] = distribution(
             logitsAfter(record.tokens),
             record.temperature ?? 1,
-            record.topK ?? 32,
+            record.topK ?? 0,
           );
           expect(record.ids, where).toEqual(ids);
           expect(record.probs, where).toEqual([...Float32Array.from(probs)]);

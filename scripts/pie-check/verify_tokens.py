@@ -249,8 +249,7 @@ def probe_checks(scenario: str, records: list[dict], sequences: Sequences) -> li
                 what = f"{record['label']}: token {i - record['from']} ({tokens[i]})"
                 checks.append(Check(scenario, "probe", what, sequences.of(tokens[:i]), sampler=sampler, token=tokens[i]))
         else:
-            k = record["topK"] if record["topK"] is not None else len(record["ids"])
-            sampler = Sampler(0, record["temperature"], top_k=k)
+            sampler = Sampler(0, record["temperature"], top_k=record["topK"])
             what = f"{record['label']}: predict after {len(tokens)} tokens"
             checks.append(Check(scenario, "probe", what, sequences.of(tokens), sampler, ids=record["ids"], probs=record["probs"]))
     return checks
