@@ -12,6 +12,7 @@ while the inferlet's group ran. Exit code 1 when any inferlet failed, 2 when the
 
 import asyncio
 import json
+import os
 import re
 import shutil
 import signal
@@ -173,6 +174,11 @@ def groups_of(inferlets: list[dict]) -> list[list[dict]]:
     return groups
 
 
+# The engines started, kept until the process exits: dropping one shuts its runtime down, which waits for its
+# threads, and an inferlet spinning in its own code keeps one for ever (the engine has no way to stop it).
+running_engines = []
+
+
 def interrupt(*_):
     raise KeyboardInterrupt
 
@@ -216,6 +222,7 @@ def main() -> int:
     try:
         try:
             handle, backends = manager.start_engine_and_backend(engine_config, [model_config], timeout=300)
+            running_engines.append(handle)
         except Exception as error:  # noqa: BLE001
             print(f"pie-check: the engine did not start: {error!r}", file=sys.stderr)
             worker_log = Path("/tmp/worker_startup_error.log")
@@ -250,4 +257,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    # Without waiting for the engines' threads (above).
+    os._exit(code)
