@@ -17,6 +17,8 @@ let built = false;
 export interface InProcessLibrary {
   readonly Model: typeof import('@inferlib/model').Model;
   readonly Context: typeof import('@inferlib/context').Context;
+  readonly complete: typeof import('@inferlib/context').complete;
+  readonly completeStructured: typeof import('@inferlib/context').completeStructured;
 }
 
 /** A fresh copy of the library bound to `imports` (module state is per copy, as per component instance). */
@@ -25,7 +27,8 @@ export async function loadInProcessLibrary(imports: ImportObject, copy: number):
     const result = await build({
       stdin: {
         contents:
-          "export { Model } from 'inferlib:model/models';\nexport { Context } from 'inferlib:context/inference';\n",
+          "export { Model } from 'inferlib:model/models';\nexport { Context } from 'inferlib:context/inference';\n" +
+          "export { complete } from 'inferlib:context/generation';\nexport { completeStructured } from 'inferlib:context/structured';\n",
         resolveDir: repoRoot,
         loader: 'ts',
       },

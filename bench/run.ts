@@ -2,7 +2,8 @@
  * `pnpm bench`: measures the built components and prints a markdown table; writes results/latest.json.
  * Sections: sizes, build time, start-up of text-completion in both builds, cross-component calls, chat
  * rendering, BRLE, the library's CPU time per decode step (composed, single-engine and in-process), prompt
- * lookup (context-pld against context), and a soak of 10,000 contexts.
+ * lookup (context-pld against context), structured generation (`structured.ts`), and a soak of 10,000
+ * contexts.
  */
 
 import type * as Encoding from 'inferlib:brle/encoding';
@@ -27,6 +28,7 @@ import { cacheRoot, repoRoot } from '../scripts/lib/paths.ts';
 import { artifactPaths } from '../scripts/lib/targets.ts';
 import { loadInProcessLibrary } from './in-process.ts';
 import { type Figure, measure, since, single, table } from './measure.ts';
+import { structuredGeneration } from './structured.ts';
 
 const cacheDir = join(cacheRoot, 'bench-transpiled');
 type Artifact = 'alone' | 'composed' | 'bundled';
@@ -471,6 +473,15 @@ const sections: Record<string, () => Promise<Figure[]>> = {
   brle: brleOperations,
   'decode step': decodeOverhead,
   'prompt lookup': promptLookup,
+  structured: async () =>
+    structuredGeneration({
+      composed: await loadComponent(componentPath('test/fixtures', 'context-client', 'composed'), {
+        cacheDir,
+      }),
+      'single-engine': await loadComponent(componentPath('test/fixtures', 'context-client', 'bundled'), {
+        cacheDir,
+      }),
+    }),
   soak,
 };
 // `pnpm bench [section…]` measures only those sections (`decode`, `start-up`, …: a prefix is enough).

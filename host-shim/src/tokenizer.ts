@@ -8,7 +8,10 @@ export interface Tokenizer {
   encode(text: string): number[];
   /** Token ids to text, special tokens included. */
   decode(ids: readonly number[]): string;
-  /** Every token id with the bytes it stands for. */
+  /**
+   * `get-vocabs`, as Pie's engine gives it: every ordinary token's id with its entry (for a byte-level BPE
+   * tokenizer, the UTF-8 of its byte-level string: `Ġ` for a space), the special tokens left out.
+   */
   vocabs(): [number[], Uint8Array[]];
 }
 
@@ -17,40 +20,22 @@ interface TokenizerJson {
   added_tokens: { id: number; content: string }[];
 }
 
-/**
- * The printable characters byte-level BPE uses for the 256 byte values (GPT-2's table): printable
- * Latin-1 bytes stand for themselves, the others are shifted to 256 and up.
- */
-function byteLevelDecoder(): Map<string, number> {
-  const printable = (byte: number) =>
-    (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || (byte >= 0xae && byte <= 0xff);
-  const decoder = new Map<string, number>();
-  let shifted = 0;
-  for (let byte = 0; byte < 256; byte++) {
-    decoder.set(String.fromCodePoint(printable(byte) ? byte : 256 + shifted++), byte);
-  }
-  return decoder;
-}
-
 /** A byte-level BPE tokenizer from a Hugging Face `tokenizer.json` and an encoder for its text. */
 function byteLevelTokenizer(
   json: TokenizerJson,
   codec: { encode(text: string): number[]; decode(ids: readonly number[]): string },
 ): Tokenizer {
-  const bytesOf = byteLevelDecoder();
   const utf8 = new TextEncoder();
-  const vocab = new Map<number, Uint8Array>();
-  for (const [piece, id] of Object.entries(json.model.vocab)) {
-    vocab.set(id, Uint8Array.from([...piece].map((char) => bytesOf.get(char) ?? 0)));
-  }
-  for (const added of json.added_tokens) vocab.set(added.id, utf8.encode(added.content));
-  const ids = [...vocab.keys()].sort((a, b) => a - b);
+  const pieces = Object.entries(json.model.vocab);
+  const ids = pieces.map(([, id]) => id);
+  const entries = pieces.map(([piece]) => utf8.encode(piece));
+  const largest = [...ids, ...json.added_tokens.map(({ id }) => id)].reduce((a, b) => Math.max(a, b), -1);
   return {
-    vocabSize: (ids.at(-1) ?? -1) + 1,
+    vocabSize: largest + 1,
     encode: (text) => codec.encode(text),
     // The codec rejects an empty list; nothing decodes to nothing.
     decode: (tokens) => (tokens.length === 0 ? '' : codec.decode(tokens)),
-    vocabs: () => [ids, ids.map((id) => vocab.get(id) ?? new Uint8Array())],
+    vocabs: () => [ids, entries],
   };
 }
 

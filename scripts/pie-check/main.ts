@@ -35,9 +35,7 @@ const ARGUMENTS: Record<string, string[]> = {
   'best-of-n': ['-p', 'Tell me about paged attention.', '-n', '3', '--max-tokens', '12'],
   'beam-search': ['-p', 'Tell me about paged attention.', '-k', '2', '--max-tokens', '12'],
   choose: ['-p', 'Pages of keys and values, shared by forks.', 'memory', 'networking', 'cooking'],
-  // An integer: on Pie the default schema (an object) fails, since Pie's get-vocabs gives byte-level strings
-  // (docs/pie-check.md, "differences seen").
-  'json-extract': ['-p', 'Ada Lovelace is 36.', '--schema', '{"type":"integer"}', '--max-tokens', '16'],
+  'json-extract': ['-p', 'Ada Lovelace, 36, writes from ada@example.com.', '--max-tokens', '96'],
 };
 /**
  * The probe's runs with `--real-model`, in order (the app is a folder of test/fixtures, the scenario one of

@@ -35,6 +35,9 @@ function requestTokens(pass: ForwardPass, indices: Uint32Array, sampler: Sampler
 
 const generateCall = `${iface}.context.generate`;
 
+/** How many plain-text tokenizations a model's contexts keep. */
+const literalTokensKept = 256;
+
 /**
  * Proposes draft tokens to verify in the next pass, at most `max`, from the processed and pending tokens:
  * how a speculative context (`context-pld`) decodes several tokens per pass.
@@ -68,7 +71,11 @@ class Session {
   readonly pageSize: number;
   readonly modelName: string;
   readonly proposeDrafts: ProposeDrafts | undefined;
+  readonly model: TokenizingModel;
   #endOfTurn: readonly number[] | undefined;
+  #vocabulary: Vocabulary | undefined;
+  /** Texts tokenized as plain text lately: the same forced texts come again (a schema used again). */
+  readonly #literalTokens = new Map<string, readonly number[]>();
   /** Holders of each page that more than one context holds; a page missing here has one. */
   readonly #sharedPages = new Map<number, number>();
   #contexts = 0;
@@ -86,6 +93,7 @@ class Session {
     this.tokenizer = model.getTokenizer();
     this.pageSize = model.getKvPageSize();
     this.proposeDrafts = proposeDrafts;
+    this.model = { name: this.modelName, tokenizer: this.tokenizer };
   }
 
   join(): this {
@@ -93,8 +101,20 @@ class Session {
     return this;
   }
 
-  get model(): TokenizingModel {
-    return { name: this.modelName, tokenizer: this.tokenizer };
+  /** The model's tokens as bytes (fetched once per model). */
+  vocabulary(): Vocabulary {
+    this.#vocabulary ??= vocabularyOf(this.model);
+    return this.#vocabulary;
+  }
+
+  tokenizeLiteral(text: string): readonly number[] {
+    let tokens = this.#literalTokens.get(text);
+    if (tokens === undefined) {
+      tokens = tokenizeLiteral(text, this.model);
+      if (this.#literalTokens.size >= literalTokensKept) this.#literalTokens.clear();
+      this.#literalTokens.set(text, tokens);
+    }
+    return tokens;
   }
 
   /** The tokens that end a turn on their own: the model's EOS sequences of one token (asked once). */
@@ -280,7 +300,7 @@ export class Context {
 
   /** The model's tokens as bytes (fetched once per model). */
   vocabulary(): Vocabulary {
-    return vocabularyOf(this.#session.model);
+    return this.#session.vocabulary();
   }
 
   endOfTurn(): readonly number[] {
@@ -288,13 +308,13 @@ export class Context {
   }
 
   /** The tokens of `text` as plain text (no control token forms). */
-  tokenizeLiteral(text: string): number[] {
-    return tokenizeLiteral(text, this.#session.model);
+  tokenizeLiteral(text: string): readonly number[] {
+    return this.#session.tokenizeLiteral(text);
   }
 
   /** Whether `token` is one of the model's control tokens. */
   isControlToken(token: number): boolean {
-    return this.vocabulary().isControl(token, this.#session.model);
+    return this.#session.vocabulary().isControl(token, this.#session.model);
   }
 
   /** Appends tokens as generated ones: part of the assistant's turn, shown by `get-token-ids`. */

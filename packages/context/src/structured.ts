@@ -16,8 +16,11 @@ const iface = 'inferlib:context/structured';
 
 /** How much of the distribution a step asks for first; when none of it is allowed, the whole of it. */
 export const firstTopK = 32;
-/** Candidates judged at once while greedy looks for the likeliest allowed one. */
-const greedyBatch = 8;
+/**
+ * How many candidates greedy judges at once, in turn, looking for the likeliest allowed one: the likeliest
+ * alone first (a trained model's choice is mostly allowed), then more at a time.
+ */
+const greedyBatches = [1, 7, 24];
 /** From this many candidates on, the prefixes the text may go on with rule most of them out first. */
 const plausibleFrom = 256;
 
@@ -258,24 +261,20 @@ export class StructuredGenerator {
   #forcedTokens(matcher: Matcher, token: number | undefined): number[] | undefined {
     const forced = matcher.forced();
     const budget = this.#maxTokens - this.#counted;
-    if (forced === '' || budget < (token === undefined ? 1 : 2)) return undefined;
+    if (forced.text === '' || budget < (token === undefined ? 1 : 2)) return undefined;
     const tokenBytes = token === undefined ? new Uint8Array() : this.#bytesOf(token);
     // A token whose bytes end or start inside a character is kept as it is, the forced text after it.
     const tokenText = decodeWhole(tokenBytes);
     const kept = token !== undefined && tokenText === undefined ? [token] : [];
-    const lead = tokenText ?? '';
-    const ahead = matcher.fork();
-    ahead.advanceText(forced);
-    const ends = ahead.isComplete() && !ahead.canContinue();
-    const written = this.#context.tokenizeLiteral(lead + forced);
-    if (!ends) written.pop();
+    const written = [...this.#context.tokenizeLiteral((tokenText ?? '') + forced.text)];
+    if (!forced.ends) written.pop();
     const tokens = [...kept, ...written].slice(0, budget);
     const bytes = concat(tokens.map((each) => this.#bytesOf(each)));
-    const expected = concat([tokenBytes, new TextEncoder().encode(forced)]);
+    const expected = concat([tokenBytes, new TextEncoder().encode(forced.text)]);
     // The tokenizer's bytes must spell the text, and gain on the token's own.
     if (bytes.length <= tokenBytes.length || !startsWith(expected, bytes)) return undefined;
     if (!matcher.advanceBytes(bytes.subarray(tokenBytes.length))) {
-      throw new Error(`the forced text ${JSON.stringify(forced)} was refused by its own constraint`);
+      throw new Error(`the forced text ${JSON.stringify(forced.text)} was refused by its own constraint`);
     }
     return tokens;
   }
@@ -290,7 +289,9 @@ export class StructuredGenerator {
     const vocabulary = context.vocabulary();
     const temperature = temperatureOf(this.#sampler);
     const greedy = temperature === 0;
-    for (const topK of [Math.min(firstTopK, vocabulary.size), vocabulary.size]) {
+    // The whole distribution: the vocabulary and the special tokens it leaves out (an end of turn).
+    const whole = Math.max(vocabulary.size, ...context.endOfTurn().map((id) => id + 1));
+    for (const topK of [Math.min(firstTopK, whole), whole]) {
       const { ids, probs } = context.predict(this.#call, greedy ? 1 : temperature, topK);
       const candidates = this.#plausible(matcher, ids).map((index) => ({
         id: ids[index] as number,
@@ -347,20 +348,32 @@ export class StructuredGenerator {
     const endOfTurn = context.endOfTurn();
     const complete = matcher.isComplete();
     const allowed: Candidate[] = [];
-    const batch = greedy ? greedyBatch : candidates.length;
-    for (let start = 0; start < candidates.length; start += batch) {
-      const slice = candidates.slice(start, start + batch);
-      const textual = slice.filter(
-        ({ id }) =>
-          vocabulary.bytes(id) !== undefined && !endOfTurn.includes(id) && !context.isControlToken(id),
-      );
-      const verdicts = matcher.allows(textual.map(({ id }) => vocabulary.bytes(id) as Uint8Array));
-      const allowedText = new Set(textual.filter((_, index) => verdicts[index]));
-      for (const candidate of slice) {
-        if (allowedText.has(candidate) || (complete && endOfTurn.includes(candidate.id)))
+    for (let start = 0, round = 0; start < candidates.length; round++) {
+      const batch = greedy ? (greedyBatches[round] ?? candidates.length) : candidates.length;
+      const end = Math.min(start + batch, candidates.length);
+      // The candidates with text to judge, and where each is.
+      const judged: number[] = [];
+      const bytes: Uint8Array[] = [];
+      for (let index = start; index < end; index++) {
+        const { id } = candidates[index] as Candidate;
+        const tokenBytes = vocabulary.bytes(id);
+        if (tokenBytes !== undefined && !endOfTurn.includes(id) && !context.isControlToken(id)) {
+          judged.push(index);
+          bytes.push(tokenBytes);
+        }
+      }
+      const verdicts = bytes.length === 0 ? [] : matcher.allows(bytes);
+      let next = 0;
+      for (let index = start; index < end; index++) {
+        const candidate = candidates[index] as Candidate;
+        if (judged[next] === index) {
+          if (verdicts[next++]) allowed.push(candidate);
+        } else if (complete && endOfTurn.includes(candidate.id)) {
           allowed.push(candidate);
+        }
       }
       if (greedy && allowed.length > 0) break;
+      start = end;
     }
     return allowed;
   }

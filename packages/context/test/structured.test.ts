@@ -32,7 +32,8 @@ function bytesOf(tokens: readonly number[]): Uint8Array {
 
 /** Runs of the small-vocabulary property: 2,000 in CI; `pnpm fuzz:structured --runs N [--seed S]` for more. */
 const propertyRuns = Number(process.env.STRUCTURED_RUNS ?? 2000);
-const propertySeed = process.env.STRUCTURED_SEED === undefined ? {} : { seed: Number(process.env.STRUCTURED_SEED) };
+const propertySeed =
+  process.env.STRUCTURED_SEED === undefined ? {} : { seed: Number(process.env.STRUCTURED_SEED) };
 
 /** Room for a cut run to finish, run again to show what the cut text starts. */
 const uncutTokens = 200;
@@ -116,44 +117,53 @@ function checkCompletion(
 }
 
 describe('structured generation, small vocabulary', () => {
-  it('writes only valid JSON for random schemas, prompts, samplers and seeds; a cut text is a valid start', async () => {
-    const library = await load(smallModel);
-    let runs = 0;
-    fc.assert(
-      fc.property(
-        schemaArbitrary.filter(compiles),
-        fc.string({ maxLength: 40 }),
-        fc.constantFrom(...samplers),
-        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
-        fc.integer({ min: 1, max: 48 }),
-        (schema, prompt, sampler, seed, maxTokens) => {
-          const constraint = asSchema(schema);
-          const run = (check: (context: Inference.Context, before: number[]) => void) => {
-            const context = asked(library, `Answer in JSON. ${prompt}`);
-            context.flush();
-            const before = [...context.getTokenIds()];
-            library.structured.seedSampling(context, seed);
-            check(context, before);
-            context[Symbol.dispose]();
-          };
-          run((context, before) => {
-            const completion = library.structured.completeStructured(context, sampler, constraint, maxTokens);
-            const uncut = () => {
-              let whole: Generation.Completion | undefined;
-              run((again) => {
-                whole = library.structured.completeStructured(again, sampler, constraint, uncutTokens);
-              });
-              return whole as Generation.Completion;
+  it(
+    'writes only valid JSON for random schemas, prompts, samplers and seeds; a cut text is a valid start',
+    async () => {
+      const library = await load(smallModel);
+      let runs = 0;
+      fc.assert(
+        fc.property(
+          schemaArbitrary.filter(compiles),
+          fc.string({ maxLength: 40 }),
+          fc.constantFrom(...samplers),
+          fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+          fc.integer({ min: 1, max: 48 }),
+          (schema, prompt, sampler, seed, maxTokens) => {
+            const constraint = asSchema(schema);
+            const run = (check: (context: Inference.Context, before: number[]) => void) => {
+              const context = asked(library, `Answer in JSON. ${prompt}`);
+              context.flush();
+              const before = [...context.getTokenIds()];
+              library.structured.seedSampling(context, seed);
+              check(context, before);
+              context[Symbol.dispose]();
             };
-            checkCompletion(context, before, completion, constraint, schema, uncut);
-          });
-          runs++;
-        },
-      ),
-      { numRuns: propertyRuns, ...propertySeed },
-    );
-    expect(runs).toBe(propertyRuns);
-  }, 180_000 + propertyRuns * 60);
+            run((context, before) => {
+              const completion = library.structured.completeStructured(
+                context,
+                sampler,
+                constraint,
+                maxTokens,
+              );
+              const uncut = () => {
+                let whole: Generation.Completion | undefined;
+                run((again) => {
+                  whole = library.structured.completeStructured(again, sampler, constraint, uncutTokens);
+                });
+                return whole as Generation.Completion;
+              };
+              checkCompletion(context, before, completion, constraint, schema, uncut);
+            });
+            runs++;
+          },
+        ),
+        { numRuns: propertyRuns, ...propertySeed },
+      );
+      expect(runs).toBe(propertyRuns);
+    },
+    180_000 + propertyRuns * 60,
+  );
 
   it('matches regular expressions and choices the same way', async () => {
     const library = await load(smallModel);

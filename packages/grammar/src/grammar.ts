@@ -71,6 +71,23 @@ export const codePoints = (text: string): number[] => [...text].map((char) => ch
 export class Sink {
   readonly readers: Reader[] = [];
   ended = false;
+  /**
+   * The steps gone on with here, by the value they got: ways that end together (overlapping `anyOf`
+   * options) go on as one, or each item of an array of them would double the ways.
+   */
+  readonly #resumed = new Map<Step, (number | string | undefined)[]>();
+
+  /** Whether `after` goes on here with `value` for the first time (and notes that it does). */
+  firstResume(after: Step, value: number | string | undefined): boolean {
+    const values = this.#resumed.get(after);
+    if (values === undefined) {
+      this.#resumed.set(after, [value]);
+      return true;
+    }
+    if (values.includes(value)) return false;
+    values.push(value);
+    return true;
+  }
 }
 
 /** What comes after a node: it continues when the node ends, with the node's value (a key's property). */
@@ -96,7 +113,7 @@ export interface Reader {
 
 function finish(after: Step | undefined, sink: Sink, value: number | string | undefined): void {
   if (after === undefined) sink.ended = true;
-  else after.resume(sink, value);
+  else if (sink.firstResume(after, value)) after.resume(sink, value);
 }
 
 /** Puts a reader where it belongs: in the sink if it may read, and its `after` going on if it may end. */

@@ -3,7 +3,7 @@
  * one, byte by byte (a token's bytes may end inside a UTF-8 character), saying which candidates may come
  * next, what must come next, and whether the text is complete.
  */
-import type { Constraint } from 'inferlib:grammar/matcher';
+import type { Constraint, Forced } from 'inferlib:grammar/matcher';
 import { Automaton } from './automaton.ts';
 import { enter, type GrammarNode, offer, type Reader, Sink } from './grammar.ts';
 import { anyJsonValue, compileJsonSchema, trieOf } from './json-schema.ts';
@@ -61,6 +61,10 @@ export function check(constraint: Constraint): void {
   compiled(constraint);
 }
 
+/** Grammars compiled lately, by constraint: a schema used again keeps its automata's states warm. */
+const recentGrammars = new Map<string, GrammarNode>();
+const recentGrammarsKept = 64;
+
 export class Grammar {
   readonly #root: GrammarNode;
 
@@ -69,7 +73,18 @@ export class Grammar {
   }
 
   static compile(constraint: Constraint): Grammar {
-    return new Grammar(compiled(constraint));
+    const key = `${constraint.tag}\u0000${'val' in constraint ? JSON.stringify(constraint.val) : ''}`;
+    let root = recentGrammars.get(key);
+    if (root === undefined) {
+      root = compiled(constraint);
+      if (recentGrammars.size >= recentGrammarsKept) {
+        recentGrammars.delete(recentGrammars.keys().next().value as string);
+      }
+    } else {
+      recentGrammars.delete(key);
+    }
+    recentGrammars.set(key, root);
+    return new Grammar(root);
   }
 
   matcher(): Matcher {
@@ -234,10 +249,11 @@ export class Matcher {
 
   /**
    * The text every match goes on with from here, as far as it is the only way on (`""` when there is a
-   * choice, the text may end here, or a character is incomplete).
+   * choice, the text may end here, or a character is incomplete), and whether it ends the text: a whole match
+   * that nothing may follow.
    */
-  forced(): string {
-    if (this.#state.partial.length > 0) return '';
+  forced(): Forced {
+    if (this.#state.partial.length > 0) return { text: '', ends: false };
     let { readers, ended } = this.#state;
     let text = '';
     while (!ended && readers.length > 0 && text.length < maxForced) {
@@ -248,7 +264,7 @@ export class Matcher {
       readers = sink.readers;
       ended = sink.ended;
     }
-    return text;
+    return { text, ends: ended && readers.length === 0 };
   }
 
   /** Whether the text so far is a whole match. */

@@ -99,6 +99,8 @@ export class NumberRules {
   readonly integer: boolean;
   readonly #scale: bigint;
   readonly #grid: GridBounds | undefined;
+  /** `feasible` by state: the same prefixes come again and again (its arithmetic is on big integers). */
+  readonly #feasible = new Map<string, boolean>();
 
   constructor({ integer, bounds }: NumberForm) {
     this.integer = integer;
@@ -160,10 +162,17 @@ export class NumberRules {
 
   feasible(state: NumberState): boolean {
     if (this.#grid === undefined) return true;
-    const signs = state.phase === 'start' ? [false, true] : [state.negative];
-    return signs.some((negative) =>
-      this.magnitudes(state).some(([low, high]) => this.reachable(negative, low, high)),
-    );
+    const key = `${state.phase} ${state.negative} ${state.integerDigits}.${state.fractionDigits}`;
+    let feasible = this.#feasible.get(key);
+    if (feasible === undefined) {
+      const signs = state.phase === 'start' ? [false, true] : [state.negative];
+      feasible = signs.some((negative) =>
+        this.magnitudes(state).some(([low, high]) => this.reachable(negative, low, high)),
+      );
+      if (this.#feasible.size >= 10_000) this.#feasible.clear();
+      this.#feasible.set(key, feasible);
+    }
+    return feasible;
   }
 
   /** Whether the text so far is a whole number within the bounds. */

@@ -91,7 +91,7 @@ describe('JSON Schema constraints, judged by ajv', () => {
       required: ['name', 'age'],
     };
     const grammar = compiled(person) as Grammar;
-    expect(grammar.matcher().forced()).toBe('{"name": "');
+    expect(grammar.matcher().forced()).toEqual({ text: '{"name": "', ends: false });
     expect(reads(grammar, '{"name": "A", "age": 3}')).toBe('complete');
     expect(reads(grammar, '{"name": "A", "nick": "B", "age": 3, "more": [1]}')).toBe('complete');
     expect(reads(grammar, '{"age"')).toBe('refused');
@@ -103,14 +103,14 @@ describe('JSON Schema constraints, judged by ajv', () => {
     const matcher = closed.matcher();
     matcher.advanceText('{"name": "A", "age": 3');
     // More digits may follow; a string ends with its quote.
-    expect(matcher.forced()).toBe('');
+    expect(matcher.forced().text).toBe('');
     matcher.advanceText('}');
     expect(matcher.isComplete()).toBe(true);
     const afterNick = closed.matcher();
     afterNick.advanceText('{"name": "A", "nick": "B"');
-    expect(afterNick.forced()).toBe('');
+    expect(afterNick.forced().text).toBe('');
     afterNick.advanceText(', ');
-    expect(afterNick.forced()).toBe('"age": ');
+    expect(afterNick.forced().text).toBe('"age": ');
   });
 
   it('jump over what is the only way on: keys, separators, the rest of a unique enum value', () => {
@@ -121,13 +121,13 @@ describe('JSON Schema constraints, judged by ajv', () => {
       additionalProperties: false,
     }) as Grammar;
     const matcher = grammar.matcher();
-    expect(matcher.forced()).toBe('{"colour": "');
+    expect(matcher.forced().text).toBe('{"colour": "');
     matcher.advanceText('{"colour": "');
-    expect(matcher.forced()).toBe('');
+    expect(matcher.forced().text).toBe('');
     matcher.advanceText('gre');
-    expect(matcher.forced()).toBe('');
+    expect(matcher.forced().text).toBe('');
     matcher.advanceText('e');
-    expect(matcher.forced()).toBe('n", "done": true}');
+    expect(matcher.forced()).toEqual({ text: 'n", "done": true}', ends: true });
   });
 
   it('write strings as JSON.stringify does: escapes for quotes, backslashes and controls only', () => {

@@ -132,7 +132,7 @@ describe('regex constraints against the JavaScript engine', () => {
     ]);
     expect(matcher.advanceBytes(Uint8Array.of(first ?? 0))).toBe(true);
     expect(matcher.isComplete()).toBe(false);
-    expect(matcher.forced()).toBe('');
+    expect(matcher.forced().text).toBe('');
     expect(matcher.advanceBytes(Uint8Array.of(second ?? 0))).toBe(true);
     expect(matcher.isComplete()).toBe(true);
   });
@@ -160,10 +160,10 @@ describe('regex constraints against the JavaScript engine', () => {
 
   it('force what only one way leads on with', () => {
     const matcher = Grammar.compile({ tag: 'regex', val: 'hello (world|there)!' }).matcher();
-    expect(matcher.forced()).toBe('hello ');
+    expect(matcher.forced().text).toBe('hello ');
     matcher.advanceText('hello t');
-    expect(matcher.forced()).toBe('here!');
+    expect(matcher.forced()).toEqual({ text: 'here!', ends: true });
     matcher.advanceText('here!');
-    expect([matcher.isComplete(), matcher.canContinue(), matcher.forced()]).toEqual([true, false, '']);
+    expect([matcher.isComplete(), matcher.canContinue(), matcher.forced().text]).toEqual([true, false, '']);
   });
 });

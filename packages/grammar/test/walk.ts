@@ -76,7 +76,7 @@ export function walk(
   let text = '';
   for (let step = 0; step < steps; step++) {
     if (matcher.isComplete() && (!matcher.canContinue() || random.below(1000) < stopChance * 1000)) break;
-    const forced = matcher.forced();
+    const forced = matcher.forced().text;
     if (forced !== '') {
       if (!matcher.advanceText(forced))
         throw new Error(`the forced text ${JSON.stringify(forced)} was refused`);

@@ -72,4 +72,5 @@ export function refuseAfterDrop(resourceClass: { readonly prototype: object }, r
 export function pushAll(target: number[], source: ArrayLike<number>): void {
   for (let index = 0; index < source.length; index++) target.push(source[index] as number);
 }
+export { byteLevelCodePoints, byteLevelEnd } from './byte-level.ts';
 export { SeededRandom } from './random.ts';

@@ -36,6 +36,16 @@ declare module 'inferlib:grammar/matcher' {
     tag: 'choice',
     val: Array<string>,
   }
+  /**
+   * The text every match goes on with, as far as there is one way on.
+   */
+  export interface Forced {
+    text: string,
+    /**
+     * Whether the text is then a whole match that nothing may follow.
+     */
+    ends: boolean,
+  }
   
   export class Grammar implements Disposable {
     /**
@@ -74,7 +84,7 @@ declare module 'inferlib:grammar/matcher' {
     * The text every match goes on with from here while there is one way on: `""` when there is a choice,
     * when the text may end here, or while a character is incomplete.
     */
-    forced(): string;
+    forced(): Forced;
     /**
     * Whether the text so far is a whole match.
     */
