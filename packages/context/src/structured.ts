@@ -332,7 +332,8 @@ export class StructuredGenerator {
     const verdicts = matcher.allows(
       keys.map((key) => (key & 0x1_0000 ? Uint8Array.of(key >> 8) : Uint8Array.of(key >> 8, key & 0xff))),
     );
-    for (let index = 0; index < keys.length; index++) if (verdicts[index]) verdictOf[keys[index] as number] = 1;
+    for (let index = 0; index < keys.length; index++)
+      if (verdicts[index]) verdictOf[keys[index] as number] = 1;
     for (let index = 0; index < ids.length; index++) {
       const id = ids[index] as number;
       const key = prefixes[id] ?? -1;
