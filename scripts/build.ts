@@ -6,20 +6,38 @@
  *   `wasi:*` imports kept external, componentized against the package's world.
  * - An app's single-engine build (`dist/<app>.bundled.wasm`): the app bundled with every library module it
  *   uses, linked from their sources (scripts/lib/linking.ts), componentized against a world derived from
- *   the host interfaces the bundle really imports, exporting `inferlet:core/run`.
+ *   the host interfaces the bundle really imports, exporting `inferlet:core/run`, in the app's engine
+ *   (`inferlib.component.engine`; `--engine quickjs|starlingmonkey` overrides it): QuickJS through
+ *   componentize-qjs (scripts/lib/quickjs/), StarlingMonkey through componentize-js. `<app>.quickjs` and
+ *   `<app>.starlingmonkey` build it in that engine only (`dist/<app>.<engine>.wasm`); with no name given, both
+ *   are built for every app and `bundled` is a copy of the app's engine's.
  *
  * A component whose inputs (bundle, WIT, world, features, tool version) hash the same as at its last build is
  * skipped, unless `--force` is given.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, freemem } from 'node:os';
 import { join, relative } from 'node:path';
 import { build as bundle, type Plugin } from 'esbuild';
 import { type ComponentizeFeature, ComponentizeProcesses, componentizeFeatures } from './lib/componentize.ts';
 import { isHostImport, linkLibrary } from './lib/linking.ts';
 import { cacheRoot, repoRoot, witRoot } from './lib/paths.ts';
-import { type BuildTarget, loadTargets, providersFor } from './lib/targets.ts';
+import {
+  componentizeQuickJs,
+  quickJsBoundary,
+  quickJsBuildDigest,
+  quickJsEntry,
+  withPreludeWasi,
+} from './lib/quickjs/quickjs.ts';
+import {
+  type BuildTarget,
+  loadTargets,
+  parseEngine,
+  providersFor,
+  type SingleEngine,
+  singleEngines,
+} from './lib/targets.ts';
 import { typecheck } from './lib/typecheck.ts';
 import {
   readWitTree,
@@ -39,10 +57,12 @@ const componentizeVersion: string = (
   ) as { version: string }
 ).version;
 
-/** One componentize-js run: a bundle and the world it is built against. */
+/** One componentize run: a bundle and the world it is built against. */
 interface Componentization {
   /** The name on the progress line and of the work folder. */
   readonly name: string;
+  /** Who componentizes it: componentize-js (StarlingMonkey) for every component, or componentize-qjs. */
+  readonly engine: SingleEngine;
   readonly source: string;
   readonly inputs: readonly string[];
   readonly wit: WitPackage;
@@ -63,9 +83,12 @@ interface Bundle {
   readonly hostImports: readonly string[];
 }
 
-async function bundleEntry(entry: string, plugins: Plugin[], external: string[]): Promise<Bundle> {
+/** A file, or a module's text with the folder its imports resolve from. */
+type Entry = string | { readonly contents: string; readonly resolveDir: string };
+
+async function bundleEntry(entry: Entry, plugins: Plugin[], external: string[]): Promise<Bundle> {
   const result = await bundle({
-    entryPoints: [entry],
+    ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: { ...entry, loader: 'js' } }),
     bundle: true,
     write: false,
     metafile: true,
@@ -80,15 +103,17 @@ async function bundleEntry(entry: string, plugins: Plugin[], external: string[])
   });
   const output = Object.values(result.metafile.outputs)[0];
   const text = result.outputFiles[0]?.text;
-  if (output === undefined || text === undefined) throw new Error(`esbuild produced no output for ${entry}`);
+  if (output === undefined || text === undefined) {
+    throw new Error(`esbuild produced no output for ${typeof entry === 'string' ? entry : entry.contents}`);
+  }
   const imports = [
     ...new Set(output.imports.filter((item) => item.external).map((item) => item.path)),
   ].sort();
   return {
     source: text,
-    // Virtual modules of a plugin (`namespace:path`) are no files; their code is in the bundle.
+    // Virtual modules of a plugin (`namespace:path`) and a text entry are no files; their code is in the bundle.
     inputs: Object.keys(result.metafile.inputs)
-      .filter((input) => !input.includes(':'))
+      .filter((input) => !input.includes(':') && input !== '<stdin>')
       .sort(),
     imports,
     hostImports: imports.filter(isHostImport),
@@ -115,7 +140,8 @@ async function componentizeIfChanged(
   const inputsHash = createHash('sha256')
     .update(
       JSON.stringify({
-        componentizeVersion,
+        engine: job.engine,
+        tool: job.engine === 'quickjs' ? quickJsBuildDigest : componentizeVersion,
         world: job.world,
         disableFeatures,
         wit: witFingerprint(job.registry, job.wit),
@@ -141,13 +167,17 @@ async function componentizeIfChanged(
   await stageWit(job.registry, job.wit, witDir);
   const sourcePath = join(workDir, `${job.name}.js`);
   await writeFile(sourcePath, job.source);
-  await processes.run({
-    sourcePath,
-    witPath: witDir,
-    worldName: job.world,
-    disableFeatures,
-    wasm: job.wasm,
-  });
+  if (job.engine === 'quickjs') {
+    await componentizeQuickJs({ source: job.source, witPath: witDir, worldName: job.world, wasm: job.wasm });
+  } else {
+    await processes.run({
+      sourcePath,
+      witPath: witDir,
+      worldName: job.world,
+      disableFeatures,
+      wasm: job.wasm,
+    });
+  }
   await writeFile(hashFile(job.wasm), hashes);
   return 'built';
 }
@@ -186,6 +216,7 @@ async function componentJob(target: BuildTarget): Promise<Componentization> {
   checkWorldImports(target, imports);
   return {
     name: target.name,
+    engine: 'starlingmonkey',
     source,
     inputs,
     wit: target.wit,
@@ -222,21 +253,26 @@ function alternativeSources(app: BuildTarget, modules: readonly BuildTarget[]): 
 /** Every WIT package of the repository, which a single-engine world resolves against. */
 let fullRegistry: Promise<WitRegistry> | undefined;
 
-async function singleEngineJob(app: BuildTarget, modules: readonly BuildTarget[]): Promise<Componentization> {
+async function singleEngineJob(
+  app: BuildTarget,
+  modules: readonly BuildTarget[],
+  engine: SingleEngine,
+): Promise<Componentization> {
   fullRegistry ??= readWitTree(witRoot).then((packages) => new WitRegistry(packages));
   // The app's own packages too: those its world keeps in `deps/` (WASI beyond wasi:io).
-  const registry = new WitRegistry([...(await fullRegistry).packages, ...app.registry.packages]);
-  const { source, inputs, hostImports } = await bundleEntry(
-    app.entry,
-    [
-      linkLibrary({
-        host: 'external',
-        absent: absentHostInterfaces(app, modules),
-        modules: alternativeSources(app, modules),
-      }),
-    ],
-    [],
-  );
+  const packages = [...(await fullRegistry).packages, ...app.registry.packages];
+  const registry = new WitRegistry(engine === 'quickjs' ? withPreludeWasi(packages) : packages);
+  const absent = absentHostInterfaces(app, modules);
+  const link = linkLibrary({ host: 'external', absent, modules: alternativeSources(app, modules) });
+  let { source, inputs, hostImports } = await bundleEntry(app.entry, [link], []);
+  if (engine === 'quickjs') {
+    // Bundled again from an entry that adds the prelude this bundle needs.
+    ({ source, inputs, hostImports } = await bundleEntry(
+      quickJsEntry(app.entry, source),
+      [quickJsBoundary(registry, new Set(absent.keys())), link],
+      [],
+    ));
+  }
   // A world import names the interface with its package's version, as the registry has it.
   const imports = hostImports.map((specifier) => {
     const [pkg = '', name = ''] = unversioned(specifier).split('/');
@@ -263,32 +299,55 @@ async function singleEngineJob(app: BuildTarget, modules: readonly BuildTarget[]
     files: new Map([['world.wit', text]]),
   };
   return {
-    name: `${app.name}.bundled`,
+    name: `${app.name}.${engine}`,
+    engine,
     source,
     inputs,
     wit,
     registry,
     world,
     features: app.manifest.features ?? [],
-    wasm: app.bundledWasm,
+    wasm: app.engineWasm[engine],
     check: () => typecheckApp(app),
   };
 }
 
+/** `--engine quickjs|starlingmonkey` (or `--engine=…`) and the other arguments. */
+function parseArguments(args: readonly string[]) {
+  const rest: string[] = [];
+  let engine: SingleEngine | undefined;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] ?? '';
+    if (arg === '--engine' || arg.startsWith('--engine=')) {
+      const value = arg === '--engine' ? args[++index] : arg.slice('--engine='.length);
+      engine = parseEngine(value, '--engine');
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { force: rest.includes('--force'), wanted: rest.filter((arg) => arg !== '--force'), engine };
+}
+
 async function main(): Promise<void> {
-  const force = process.argv.includes('--force');
-  const wanted = process.argv.slice(2).filter((arg) => arg !== '--force');
+  const { force, wanted, engine: engineOverride } = parseArguments(process.argv.slice(2));
   const targets = await loadTargets();
   const modules = targets.filter((target) => target.kind === 'module');
   const jobs: (() => Promise<Componentization>)[] = [];
   const names: string[] = [];
+  /** Single-engine builds to copy to `dist/<app>.bundled.wasm` once built. */
+  const bundled: { readonly from: string; readonly to: string }[] = [];
+  const isWanted = (name: string) => wanted.length === 0 || wanted.includes(name);
   for (const target of targets) {
     names.push(target.name);
-    if (wanted.length === 0 || wanted.includes(target.name)) jobs.push(() => componentJob(target));
+    if (isWanted(target.name)) jobs.push(() => componentJob(target));
     if (target.kind !== 'app') continue;
-    names.push(`${target.name}.bundled`);
-    if (wanted.length === 0 || wanted.includes(`${target.name}.bundled`)) {
-      jobs.push(() => singleEngineJob(target, modules));
+    const engine = engineOverride ?? target.engine;
+    names.push(`${target.name}.bundled`, ...singleEngines.map((each) => `${target.name}.${each}`));
+    for (const each of singleEngines) {
+      const asBundled = each === engine && isWanted(`${target.name}.bundled`);
+      if (asBundled || isWanted(`${target.name}.${each}`))
+        jobs.push(() => singleEngineJob(target, modules, each));
+      if (asBundled) bundled.push({ from: target.engineWasm[each], to: target.bundledWasm });
     }
   }
   const unknown = wanted.filter((name) => !names.includes(name));
@@ -315,6 +374,7 @@ async function main(): Promise<void> {
   } finally {
     processes.close();
   }
+  for (const { from, to } of bundled) await copyFile(from, to);
 }
 
 // A build error is the message, not a stack: it names the file and the cause.

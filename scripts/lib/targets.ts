@@ -19,6 +19,18 @@ import {
   witFingerprint,
 } from './wit.ts';
 
+/** The JS engine of an app's single-engine build: QuickJS (componentize-qjs) or StarlingMonkey (componentize-js). */
+export const singleEngines = ['quickjs', 'starlingmonkey'] as const;
+export type SingleEngine = (typeof singleEngines)[number];
+/** The engine of an app whose manifest names none (docs/decisions.md, 2026-12-04). */
+export const defaultEngine: SingleEngine = 'starlingmonkey';
+
+/** `value` as an engine, or an error naming where it came from and the engines there are. */
+export function parseEngine(value: unknown, where: string): SingleEngine {
+  if (singleEngines.includes(value as SingleEngine)) return value as SingleEngine;
+  throw new Error(`${where}: engine ${JSON.stringify(value)} is none of ${singleEngines.join(', ')}`);
+}
+
 interface ComponentManifest {
   /** The world the component targets, in the package at `wit`. */
   readonly world: string;
@@ -39,6 +51,8 @@ interface ComponentManifest {
   readonly alternativeOf?: string;
   /** An app's alternative modules, by folder name, linked in place of the modules they are alternatives of. */
   readonly use?: readonly string[];
+  /** The engine of an app's single-engine build (`dist/<app>.bundled.wasm`); {@link defaultEngine} if absent. */
+  readonly engine?: SingleEngine;
 }
 
 export interface BuildTarget {
@@ -54,8 +68,12 @@ export interface BuildTarget {
   readonly wasm: string;
   /** An app composed with the library components it needs (`pnpm compose`). */
   readonly composedWasm: string;
-  /** An app's single-engine build: the app and every library module it uses, in one component. */
+  /** An app's single-engine build: the app and every library module it uses, in one component, in its engine. */
   readonly bundledWasm: string;
+  /** The app's single-engine build in each engine, for comparing them (`bundledWasm` is a copy of one). */
+  readonly engineWasm: Readonly<Record<SingleEngine, string>>;
+  /** The engine of `bundledWasm` as the manifest says (the build may be told another). */
+  readonly engine: SingleEngine;
   /** The WIT package the world is in, and the registry its dependencies resolve in. */
   readonly wit: WitPackage;
   readonly registry: WitRegistry;
@@ -133,12 +151,18 @@ async function worldItems(
 }
 
 /** The built artifacts of the component in package folder `dir`: the one fact of where they are. */
-export function artifactPaths(dir: string): Pick<BuildTarget, 'wasm' | 'composedWasm' | 'bundledWasm'> {
+export function artifactPaths(
+  dir: string,
+): Pick<BuildTarget, 'wasm' | 'composedWasm' | 'bundledWasm' | 'engineWasm'> {
   const name = basename(dir);
   return {
     wasm: join(dir, 'dist', `${name}.wasm`),
     composedWasm: join(dir, 'dist', `${name}.composed.wasm`),
     bundledWasm: join(dir, 'dist', `${name}.bundled.wasm`),
+    engineWasm: {
+      quickjs: join(dir, 'dist', `${name}.quickjs.wasm`),
+      starlingmonkey: join(dir, 'dist', `${name}.starlingmonkey.wasm`),
+    },
   };
 }
 
@@ -170,6 +194,10 @@ export async function loadTarget(dir: string, kind: BuildTarget['kind']): Promis
     manifest,
     entry: join(dir, 'src', 'component.ts'),
     ...artifactPaths(dir),
+    engine:
+      manifest.engine === undefined
+        ? defaultEngine
+        : parseEngine(manifest.engine, `${relative(repoRoot, dir)}/package.json inferlib.component`),
     wit,
     registry,
   };

@@ -18,20 +18,26 @@ export function errorMessage(thrown: unknown): string {
 /**
  * The `inferlet:core/run` export of an app: runs `body` with the arguments from
  * `inferlib:environment/runtime`, puts its result into `set-return`, and turns a thrown error into the
- * `err` of `run` carrying the error's message.
+ * `err` of `run` carrying the error's message. A body that returns a value settles `run` before it returns,
+ * which a QuickJS build needs (it runs no promise jobs after an export returns); a promise is waited for.
  *
- * @example export const run = main(async (args) => `Hello, ${args.join(' ')}`);
+ * @example export const run = main((args) => `Hello, ${args.join(' ')}`);
  */
 export function main(body: InferletBody): typeof Run {
+  const fail = (thrown: unknown): never => {
+    // A `result` export signals `err` by throwing its payload.
+    throw errorMessage(thrown);
+  };
   return {
-    // componentize-js waits for the promise, and a `result` export signals `err` by throwing its payload.
-    run: (async () => {
-      let result: string;
+    run: (() => {
+      let result: Promise<string> | string;
       try {
-        result = await body(getArguments());
+        result = body(getArguments());
       } catch (thrown) {
-        throw errorMessage(thrown);
+        return fail(thrown);
       }
+      // componentize-js waits for a promise that `run` returns.
+      if (result instanceof Promise) return result.then(setReturn, fail);
       setReturn(result);
     }) as unknown as typeof Run.run,
   };

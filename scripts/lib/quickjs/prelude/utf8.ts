@@ -1,0 +1,101 @@
+/**
+ * UTF-8 for the QuickJS prelude, which has no `TextEncoder` or `TextDecoder`: encoding of a string (lone
+ * surrogates as U+FFFD, as `TextEncoder` does) and a decoder that follows the WHATWG "UTF-8 decode"
+ * (each maximal invalid subpart becomes one U+FFFD; `stream` keeps an incomplete sequence for the next call).
+ */
+
+export function encodeUtf8(text: string): Uint8Array {
+  const bytes: number[] = [];
+  for (let index = 0; index < text.length; index++) {
+    let code = text.charCodeAt(index);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (next - 0xdc00);
+        index++;
+      } else {
+        code = 0xfffd;
+      }
+    } else if (code >= 0xdc00 && code <= 0xdfff) {
+      code = 0xfffd;
+    }
+    if (code < 0x80) bytes.push(code);
+    else if (code < 0x800) bytes.push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
+    else if (code < 0x10000)
+      bytes.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+    else {
+      bytes.push(
+        0xf0 | (code >> 18),
+        0x80 | ((code >> 12) & 0x3f),
+        0x80 | ((code >> 6) & 0x3f),
+        0x80 | (code & 0x3f),
+      );
+    }
+  }
+  return Uint8Array.from(bytes);
+}
+
+/** The bounds of the second byte after each lead byte (Unicode Table 3-7), and the sequence's length. */
+function sequenceOf(lead: number): { length: number; low: number; high: number } | undefined {
+  if (lead >= 0xc2 && lead <= 0xdf) return { length: 2, low: 0x80, high: 0xbf };
+  if (lead === 0xe0) return { length: 3, low: 0xa0, high: 0xbf };
+  if (lead === 0xed) return { length: 3, low: 0x80, high: 0x9f };
+  if (lead >= 0xe1 && lead <= 0xef) return { length: 3, low: 0x80, high: 0xbf };
+  if (lead === 0xf0) return { length: 4, low: 0x90, high: 0xbf };
+  if (lead === 0xf4) return { length: 4, low: 0x80, high: 0x8f };
+  if (lead >= 0xf1 && lead <= 0xf3) return { length: 4, low: 0x80, high: 0xbf };
+  return undefined;
+}
+
+export class Utf8Decoder {
+  /** Bytes of a sequence a streaming call ended in the middle of. */
+  #pending: number[] = [];
+  readonly #fatal: boolean;
+
+  constructor(fatal: boolean) {
+    this.#fatal = fatal;
+  }
+
+  decode(input: Uint8Array, stream: boolean): string {
+    const bytes = this.#pending.length === 0 ? input : Uint8Array.from([...this.#pending, ...input]);
+    this.#pending = [];
+    let text = '';
+    let index = 0;
+    const invalid = (): void => {
+      if (this.#fatal) throw new TypeError('TextDecoder.decode: the data is not valid UTF-8');
+      text += '\ufffd';
+    };
+    while (index < bytes.length) {
+      const lead = bytes[index] as number;
+      if (lead < 0x80) {
+        text += String.fromCharCode(lead);
+        index++;
+        continue;
+      }
+      const sequence = sequenceOf(lead);
+      if (sequence === undefined) {
+        invalid();
+        index++;
+        continue;
+      }
+      let code = lead & (0xff >> (sequence.length + 1));
+      let taken = 1;
+      while (taken < sequence.length && index + taken < bytes.length) {
+        const byte = bytes[index + taken] as number;
+        const [low, high] = taken === 1 ? [sequence.low, sequence.high] : [0x80, 0xbf];
+        if (byte < low || byte > high) break;
+        code = (code << 6) | (byte & 0x3f);
+        taken++;
+      }
+      if (taken === sequence.length) {
+        text += String.fromCodePoint(code);
+      } else if (index + taken === bytes.length && stream) {
+        this.#pending = [...bytes.subarray(index)];
+      } else {
+        invalid();
+      }
+      index += taken;
+    }
+    return text;
+  }
+}
