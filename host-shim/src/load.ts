@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { transpile } from '@bytecodealliance/jco';
 import type { ImportObject } from './host.ts';
 import { capMemories, pagesOf } from './memory-limit.ts';
@@ -219,6 +220,31 @@ function fixOutput(js: string, transpiler: string): string {
   return fixed;
 }
 
+/**
+ * A module of one global initialized by `i32.const 1; i32.const 2; i32.add`: valid where WebAssembly's
+ * extended constant expressions are, which QuickJS builds' core module uses (componentize-qjs's dynamic
+ * linking). Node 20's V8 has them behind a flag.
+ */
+const extendedConstProbe = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x06, 0x09, 0x01, 0x7f, 0x00, 0x41, 0x01, 0x41, 0x02, 0x6a,
+  0x0b,
+]);
+
+/**
+ * Turns on extended constant expressions where V8 has them behind `--experimental-wasm-extended-const` (Node
+ * 20), so that no user types the flag (Node refuses it in `NODE_OPTIONS`). V8 reads wasm feature flags when it
+ * compiles a module, so setting it before the first compilation is enough.
+ */
+function enableExtendedConstantExpressions(): void {
+  if (WebAssembly.validate(extendedConstProbe)) return;
+  setFlagsFromString('--experimental-wasm-extended-const');
+  if (!WebAssembly.validate(extendedConstProbe)) {
+    throw new Error(
+      `loadComponent: Node ${process.version} cannot compile WebAssembly's extended constant expressions, which QuickJS builds use; use Node 20.19 or later`,
+    );
+  }
+}
+
 const wasmMagic = [0x00, 0x61, 0x73, 0x6d];
 /** The version field of a component (a core module has 1 0 0 0). */
 const componentVersion = [0x0d, 0x00, 0x01, 0x00];
@@ -368,6 +394,7 @@ export async function loadComponent(
     const key = `${maxPages}/${name}`;
     let module = modules.get(key);
     if (module === undefined) {
+      enableExtendedConstantExpressions();
       module = readFile(join(dir, name)).then((code) =>
         WebAssembly.compile(maxPages === undefined ? code : capMemories(code, maxPages, name)),
       );
