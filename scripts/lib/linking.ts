@@ -36,9 +36,9 @@ function moduleOfFile(file: string): string | undefined {
 
 export const isHostImport = (specifier: string): boolean => hostImport.test(specifier);
 
-/** The functions and resource classes of a host interface, read from its generated guest types. */
-export function hostExportNames(iface: string): string[] {
-  const types = join(
+/** The generated guest types of a host interface. */
+export const hostTypesFile = (iface: string): string =>
+  join(
     repoRoot,
     'packages',
     'inferlet-bindings',
@@ -46,6 +46,10 @@ export function hostExportNames(iface: string): string[] {
     'types',
     `${iface.replace(/[:/]/g, '-')}.d.ts`,
   );
+
+/** The functions and resource classes of a host interface, read from its generated guest types. */
+export function hostExportNames(iface: string): string[] {
+  const types = hostTypesFile(iface);
   let text: string;
   try {
     text = readFileSync(types, 'utf8');

@@ -23,7 +23,7 @@ import {
 export const singleEngines = ['quickjs', 'starlingmonkey'] as const;
 export type SingleEngine = (typeof singleEngines)[number];
 /** The engine of an app whose manifest names none (docs/decisions.md, 2026-12-04). */
-export const defaultEngine: SingleEngine = 'starlingmonkey';
+export const defaultEngine: SingleEngine = 'quickjs';
 
 /** `value` as an engine, or an error naming where it came from and the engines there are. */
 export function parseEngine(value: unknown, where: string): SingleEngine {

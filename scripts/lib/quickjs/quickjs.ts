@@ -16,11 +16,12 @@
  * - **Promises**: `run` must settle before it returns (`prelude/run.ts`).
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { hostExportNames } from '../linking.ts';
+import { hostTypesFile } from '../linking.ts';
 import { repoRoot } from '../paths.ts';
 import { unversioned, type WitPackage, type WitRegistry } from '../wit.ts';
 
@@ -114,6 +115,8 @@ export function quickJsEntry(appEntry: string, bundle: string): { contents: stri
 const numberTypes = new Set(['u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64', 'f32', 'f64']);
 const camelCase = (name: string): string =>
   name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+const pascalCase = (name: string): string =>
+  camelCase(name).replace(/^[a-z]/, (letter) => letter.toUpperCase());
 
 /** The `{ … }` body of `interface <name>` in `text`, or `undefined`. */
 function interfaceBody(text: string, name: string): string | undefined {
@@ -127,14 +130,14 @@ function interfaceBody(text: string, name: string): string | undefined {
   throw new Error(`interface ${name}: no closing brace`);
 }
 
-/** Splits at commas outside `<…>` and `(…)`. */
+/** Splits at commas outside `<…>`, `(…)` and `[…]`. */
 function topLevelParts(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let part = '';
   for (const char of text) {
-    if (char === '<' || char === '(') depth++;
-    if (char === '>' || char === ')') depth--;
+    if ('<([{'.includes(char)) depth++;
+    if ('>)]}'.includes(char)) depth--;
     if (char === ',' && depth === 0) {
       parts.push(part.trim());
       part = '';
@@ -147,11 +150,10 @@ function topLevelParts(text: string): string[] {
 }
 
 /**
- * For host interface `iface`, each function taking a list of a named number type (`list<pointer>`), with the
- * positions of those parameters. A resource method taking one is refused: its wrapper would have to replace
- * the class's method, which this build does not do.
+ * The functions and resource methods of host interface `iface` (`kvCache`, `Tokenizer#tokenize`) taking a
+ * list of a named number type (`list<pointer>`), with the positions of those parameters.
  */
-export function namedNumberListParameters(registry: WitRegistry, iface: string): Map<string, number[]> {
+function namedNumberListParameters(registry: WitRegistry, iface: string): Map<string, number[]> {
   const [pkgName = '', name = ''] = unversioned(iface).split('/');
   const texts = [...registry.get(pkgName).files.values()].map((text) => text.replace(/\/\/.*$/gm, ''));
   const aliases = new Set(
@@ -164,80 +166,195 @@ export function namedNumberListParameters(registry: WitRegistry, iface: string):
   const body = texts.map((text) => interfaceBody(text, name)).find((found) => found !== undefined);
   if (body === undefined) throw new Error(`${iface}: no interface ${name} in the WIT of ${pkgName}`);
   const functions = new Map<string, number[]>();
-  let depth = 0;
+  let resource: string | undefined;
   let statement = '';
   for (const char of body) {
-    if (char === '{') depth++;
-    if (char === '}') depth--;
+    if (char === '{') {
+      resource = /\bresource\s+([a-z][a-z0-9-]*)\s*$/.exec(statement)?.[1];
+      statement = '';
+      continue;
+    }
+    if (char === '}') {
+      resource = undefined;
+      statement = '';
+      continue;
+    }
     if (char !== ';') {
       statement += char;
       continue;
     }
-    const declaration = /([a-z][a-z0-9-]*)\s*:\s*func\s*\(([^)]*)\)/.exec(statement);
+    const declaration = /([a-z][a-z0-9-]*)\s*:\s*(?:static\s+)?func\s*\(([^)]*)\)/.exec(statement);
     statement = '';
     if (declaration === null) continue;
     const positions = topLevelParts(declaration[2] ?? '').flatMap((param, position) => {
       const type = /^[a-z0-9-]+\s*:\s*list<\s*([a-z][a-z0-9-]*)\s*>$/.exec(param)?.[1];
       return type !== undefined && aliases.has(type) ? [position] : [];
     });
-    if (positions.length === 0) continue;
-    if (depth > 0) {
-      throw new Error(
-        `${iface}: resource method ${declaration[1]} takes a list of a named number type, which the QuickJS build does not convert`,
-      );
-    }
-    functions.set(camelCase(declaration[1] ?? ''), positions);
+    const method = camelCase(declaration[1] ?? '');
+    if (positions.length > 0)
+      functions.set(resource === undefined ? method : `${pascalCase(resource)}#${method}`, positions);
   }
   return functions;
 }
 
-/** A module standing in for host interface `iface`: its exports, with `converted` functions' lists made Arrays. */
-function boundaryModule(iface: string, converted: ReadonlyMap<string, readonly number[]>): string {
-  const names = hostExportNames(iface);
-  const passed = names.filter((name) => !converted.has(name));
+const typedArrays = new Set([
+  'Uint8Array',
+  'Uint16Array',
+  'Uint32Array',
+  'BigUint64Array',
+  'Int8Array',
+  'Int16Array',
+  'Int32Array',
+  'BigInt64Array',
+  'Float32Array',
+  'Float64Array',
+]);
+
+/**
+ * A JS function turning what componentize-qjs gives for a value into what the guest types say (StarlingMonkey's
+ * convention, which the library is written to): typed arrays for lists of numbers (QuickJS gives an `Array`),
+ * `undefined` for an option's `none` (QuickJS: `null`), a `bigint` for a 64-bit integer (QuickJS: a number).
+ * `undefined` where the value is passed as it is.
+ */
+function resultConversion(type: string): string | undefined {
+  const optional = /^(.*)\s\|\s*undefined$/.exec(type);
+  if (optional !== undefined && optional !== null) {
+    const inner = resultConversion((optional[1] ?? '').trim());
+    return `(v) => v === null || v === undefined ? undefined : ${inner === undefined ? 'v' : `(${inner})(v)`}`;
+  }
+  const array = /^Array<(.*)>$/.exec(type);
+  if (array !== null) {
+    const inner = resultConversion((array[1] ?? '').trim());
+    return inner === undefined ? undefined : `(v) => v.map(${inner})`;
+  }
+  if (type.startsWith('[') && type.endsWith(']')) {
+    const items = topLevelParts(type.slice(1, -1)).map(resultConversion);
+    if (items.every((item) => item === undefined)) return undefined;
+    return `(v) => [${items.map((item, index) => (item === undefined ? `v[${index}]` : `(${item})(v[${index}])`)).join(', ')}]`;
+  }
+  if (typedArrays.has(type)) return `(v) => v instanceof ${type} ? v : ${type}.from(v)`;
+  if (type === 'bigint') return '(v) => BigInt(v)';
+  return undefined;
+}
+
+/** A function or method of the guest types, with its parameters' and result's types. */
+interface Signature {
+  readonly name: string;
+  readonly params: readonly string[];
+  readonly result: string;
+}
+
+/** `name(params): result;` as the guest types declare it. */
+function signature(line: string): Signature | undefined {
+  const match = /^\s*(?:export function\s+)?([A-Za-z0-9_]+)\((.*)\):\s*(.*);\s*$/.exec(line);
+  if (match === null) return undefined;
+  const params = topLevelParts(match[2] ?? '').map((param) => param.replace(/^[A-Za-z0-9_]+\??:\s*/, ''));
+  return { name: match[1] ?? '', params, result: (match[3] ?? '').trim() };
+}
+
+/** The guest types of host interface `iface`: its functions, and each class's methods. */
+function guestSignatures(iface: string): { functions: Signature[]; methods: Map<string, Signature[]> } {
+  const text = readFileSync(hostTypesFile(iface), 'utf8');
+  const functions: Signature[] = [];
+  const methods = new Map<string, Signature[]>();
+  let inClass: string | undefined;
+  for (const line of text.split('\n')) {
+    const opened = /^\s*export class ([A-Za-z0-9_]+)/.exec(line)?.[1];
+    if (opened !== undefined) {
+      inClass = opened;
+      methods.set(opened, []);
+      continue;
+    }
+    if (/^ {2}\}/.test(line)) inClass = undefined;
+    const found = /^\s*(?:export function|[a-z][A-Za-z0-9_]*\()/.test(line) ? signature(line) : undefined;
+    if (found === undefined) continue;
+    if (inClass === undefined) functions.push(found);
+    else methods.get(inClass)?.push(found);
+  }
+  return { functions, methods };
+}
+
+/**
+ * The statements that convert `args` as componentize-qjs takes them, make the call `invoke` (of `args`), and
+ * return its result converted as the guest types give it; `undefined` when nothing needs converting.
+ */
+function convertedCall(invoke: string, call: Signature, arrays: readonly number[]): string | undefined {
+  const argumentFixes = call.params.flatMap((type, position) => {
+    if (arrays.includes(position)) return [`args[${position}] = Array.from(args[${position}]);`];
+    // componentize-qjs takes a 64-bit integer as a number.
+    if (type === 'bigint') return [`args[${position}] = Number(args[${position}]);`];
+    return [];
+  });
+  const result = resultConversion(call.result);
+  if (argumentFixes.length === 0 && result === undefined) return undefined;
+  return [...argumentFixes, `return ${result === undefined ? invoke : `(${result})(${invoke})`};`].join(' ');
+}
+
+/**
+ * A module standing in for host interface `iface`: its exports, each function and method converting what it
+ * passes and gets between the library's conventions and componentize-qjs's; `undefined` when none needs to.
+ */
+function boundaryModule(registry: WitRegistry, iface: string): string | undefined {
+  const arrays = namedNumberListParameters(registry, iface);
+  const { functions, methods } = guestSignatures(iface);
   const from = JSON.stringify(iface);
+  const wrapped: string[] = [];
+  const passed: string[] = [...methods.keys()];
+  for (const call of functions) {
+    const body = convertedCall(`host_${call.name}(...args)`, call, arrays.get(call.name) ?? []);
+    if (body === undefined) passed.push(call.name);
+    else
+      wrapped.push(
+        `import { ${call.name} as host_${call.name} } from ${from};`,
+        `export function ${call.name}(...args) { ${body} }`,
+      );
+  }
+  for (const [className, calls] of methods) {
+    for (const call of calls) {
+      const body = convertedCall(
+        'method.apply(this, args)',
+        call,
+        arrays.get(`${className}#${call.name}`) ?? [],
+      );
+      if (body === undefined) continue;
+      wrapped.push(
+        `{ const method = ${className}.prototype.${call.name}; ${className}.prototype.${call.name} = function (...args) { ${body} }; }`,
+      );
+    }
+  }
+  if (wrapped.length === 0) return undefined;
   return [
+    `import { ${[...methods.keys()].join(', ')} } from ${from};`,
     `export { ${passed.join(', ')} } from ${from};`,
-    `import { ${[...converted.keys()].map((name) => `${name} as host_${name}`).join(', ')} } from ${from};`,
-    ...[...converted].map(([name, positions]) =>
-      [
-        `export function ${name}(...args) {`,
-        ...positions.map((position) => `  args[${position}] = Array.from(args[${position}]);`),
-        `  return host_${name}(...args);`,
-        '}',
-      ].join('\n'),
-    ),
+    ...wrapped,
   ].join('\n');
 }
 
 const boundaryNamespace = 'inferlib-quickjs-boundary';
 
 /**
- * An esbuild plugin, before the library link: imports of a host interface with functions taking lists of a
- * named number type resolve to a module converting those arguments; its own import of the interface does not.
+ * An esbuild plugin, before the library link: an import of a host interface (`inferlet:*`) resolves to a
+ * module converting its values between componentize-qjs's conventions and the guest types' (derived from the
+ * interface's WIT and guest types), unless it is among `skipped`; that module's own import is the host's.
  */
 export function quickJsBoundary(registry: WitRegistry, skipped: ReadonlySet<string>): Plugin {
-  const converted = new Map<string, Map<string, number[]>>();
-  const conversions = (iface: string): Map<string, number[]> => {
-    let found = converted.get(iface);
-    if (found === undefined) {
-      found = namedNumberListParameters(registry, iface);
-      converted.set(iface, found);
-    }
-    return found;
+  const modules = new Map<string, string | undefined>();
+  const moduleFor = (iface: string): string | undefined => {
+    if (!modules.has(iface)) modules.set(iface, boundaryModule(registry, iface));
+    return modules.get(iface);
   };
   return {
     name: 'inferlib-quickjs-boundary',
     setup(build) {
       build.onResolve({ filter: /^inferlet:/ }, ({ path, namespace }) => {
         const iface = unversioned(path);
-        if (namespace === boundaryNamespace || skipped.has(iface) || conversions(iface).size === 0) {
+        if (namespace === boundaryNamespace || skipped.has(iface) || moduleFor(iface) === undefined) {
           return undefined;
         }
         return { path: iface, namespace: boundaryNamespace };
       });
       build.onLoad({ filter: /.*/, namespace: boundaryNamespace }, ({ path }) => ({
-        contents: boundaryModule(path, conversions(path)),
+        contents: moduleFor(path),
         loader: 'js',
         resolveDir: repoRoot,
       }));
