@@ -26,6 +26,7 @@ import {
 } from '@inferlib/host-shim';
 import { cacheRoot, repoRoot } from '../scripts/lib/paths.ts';
 import { artifactPaths } from '../scripts/lib/targets.ts';
+import { engineComparison } from './engines.ts';
 import { loadInProcessLibrary } from './in-process.ts';
 import { type Figure, measure, since, single, table } from './measure.ts';
 import { structuredGeneration } from './structured.ts';
@@ -483,6 +484,7 @@ const sections: Record<string, () => Promise<Figure[]>> = {
       }),
     }),
   soak,
+  engines: () => engineComparison({ cacheDir, decodeSteps, model: nextToNothing, libraryTimePerStep }),
 };
 // `pnpm bench [section…]` measures only those sections (`decode`, `start-up`, …: a prefix is enough).
 const wanted = process.argv.slice(2);

@@ -16,9 +16,9 @@
  * skipped, unless `--force` is given.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, freemem } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { build as bundle, type Plugin } from 'esbuild';
 import { type ComponentizeFeature, ComponentizeProcesses, componentizeFeatures } from './lib/componentize.ts';
 import { isHostImport, linkLibrary } from './lib/linking.ts';
@@ -86,8 +86,15 @@ interface Bundle {
 /** A file, or a module's text with the folder its imports resolve from. */
 type Entry = string | { readonly contents: string; readonly resolveDir: string };
 
-async function bundleEntry(entry: Entry, plugins: Plugin[], external: string[]): Promise<Bundle> {
+async function bundleEntry(
+  entry: Entry,
+  plugins: Plugin[],
+  external: string[],
+  minify = false,
+): Promise<Bundle> {
   const result = await bundle({
+    // Names kept, so that a function's or class's `name` (in messages, stacks) is as written.
+    ...(minify ? { minify: true, keepNames: true } : {}),
     ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: { ...entry, loader: 'js' } }),
     bundle: true,
     write: false,
@@ -161,15 +168,27 @@ async function componentizeIfChanged(
     }
     return 'unchanged';
   }
-  job.check();
   const workDir = join(cacheRoot, 'build', job.name);
   const witDir = join(workDir, 'wit');
-  await stageWit(job.registry, job.wit, witDir);
   const sourcePath = join(workDir, `${job.name}.js`);
-  await writeFile(sourcePath, job.source);
   if (job.engine === 'quickjs') {
-    await componentizeQuickJs({ source: job.source, witPath: witDir, worldName: job.world, wasm: job.wasm });
+    await stageWit(job.registry, job.wit, witDir);
+    await writeFile(sourcePath, job.source);
+    // componentize-qjs works off the main thread, so the typecheck runs meanwhile; its error comes first.
+    const componentized = componentizeQuickJs({ source: job.source, witPath: witDir, worldName: job.world });
+    try {
+      job.check();
+    } catch (error) {
+      await componentized.catch(() => undefined);
+      throw error;
+    }
+    const component = await componentized;
+    await mkdir(dirname(job.wasm), { recursive: true });
+    await writeFile(job.wasm, component);
   } else {
+    job.check();
+    await stageWit(job.registry, job.wit, witDir);
+    await writeFile(sourcePath, job.source);
     await processes.run({
       sourcePath,
       witPath: witDir,
@@ -271,6 +290,8 @@ async function singleEngineJob(
       quickJsEntry(app.entry, source),
       [quickJsBoundary(registry, new Set(absent.keys())), link],
       [],
+      // QuickJS keeps a function's source in the snapshot: minified, the component is smaller (decisions.md).
+      true,
     ));
   }
   // A world import names the interface with its package's version, as the registry has it.

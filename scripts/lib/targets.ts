@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { componentEmbed, componentNew, componentWit } from '@bytecodealliance/jco';
 import { allowWitFileAccess, type ComponentizeFeature } from './componentize.ts';
 import { cacheRoot, repoRoot } from './paths.ts';
 import {
@@ -132,6 +131,8 @@ async function worldItems(
   } catch {
     // Not resolved yet.
   }
+  // jco takes most of a second to import: only when a world is not cached (an edit → run needs none).
+  const { componentEmbed, componentNew, componentWit } = await import('@bytecodealliance/jco');
   const staged = join(cacheRoot, 'worlds', `${fingerprint.slice(0, 32)}-wit`);
   await stageWit(registry, wit, staged);
   allowWitFileAccess();
