@@ -353,8 +353,9 @@ export function quickJsBoundary(registry: WitRegistry, skipped: ReadonlySet<stri
         }
         return { path: iface, namespace: boundaryNamespace };
       });
+      // Only interfaces with a module resolve to this namespace.
       build.onLoad({ filter: /.*/, namespace: boundaryNamespace }, ({ path }) => ({
-        contents: moduleFor(path),
+        contents: moduleFor(path) ?? '',
         loader: 'js',
         resolveDir: repoRoot,
       }));
