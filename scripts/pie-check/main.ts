@@ -10,6 +10,8 @@
  *   on the same weights. `--mutate NAME` breaks the stand-in on purpose: the check must then fail.
  * - With `--hostile`, the hostile fixture's behaviours (test/fixtures/hostile) one by one on the dummy model,
  *   beside a counting HTTP server on 127.0.0.1: what Pie's engine does with each (docs/pie-check.md).
+ * - With `--engines`, an example's single-engine builds on QuickJS and StarlingMonkey side by side on the dummy
+ *   model (`engines.py`): upload+compile, ms/token, and N instances at once: tokens/s and memory per instance.
  *
  * Everything it builds and installs lives in one cache folder outside the repository and the Pie tree,
  * reused by later runs (`$PIE_CHECK_CACHE`, default `~/.cache/inferlib/pie-check`). See docs/pie-check.md.
@@ -94,6 +96,9 @@ then, with apps named, only for those examples:
                  scripts/pie-check/standin/flashinfer/__init__.py); the check must then fail
   --hostile      runs the hostile fixture's behaviours (test/fixtures/hostile) on the dummy model, beside a
                  counting HTTP server on 127.0.0.1, and prints what the engine does with each
+  --engines      runs an example's (text-completion's, or the one named) single-engine builds on QuickJS and
+                 StarlingMonkey side by side on the dummy model: upload+compile, ms/token, and 32, 128 and
+                 256 instances at once (tokens/s summed, memory per instance)
 
 The first run takes ~35 minutes on 2 cores and ~9 GB of disk; later runs are incremental.`;
 
@@ -298,6 +303,7 @@ pyo3 = { version = "0.23", features = ["anyhow"] }
 interface Options {
   readonly realModel: boolean;
   readonly hostile: boolean;
+  readonly engines: boolean;
   readonly mutation: string | undefined;
   readonly pieDir: string;
   readonly apps: readonly string[];
@@ -312,6 +318,7 @@ function parseOptions(argv: readonly string[]): Options | number {
   }
   const realModel = args.includes('--real-model');
   const hostile = args.includes('--hostile');
+  const engines = args.includes('--engines');
   const mutateAt = args.indexOf('--mutate');
   const mutation = mutateAt < 0 ? undefined : args[mutateAt + 1];
   if (mutateAt >= 0 && (mutation === undefined || mutation.startsWith('-') || !realModel)) {
@@ -320,7 +327,11 @@ function parseOptions(argv: readonly string[]): Options | number {
   }
   const positional = args.filter(
     (arg, index) =>
-      arg !== '--real-model' && arg !== '--hostile' && index !== mutateAt && index !== mutateAt + 1,
+      arg !== '--real-model' &&
+      arg !== '--hostile' &&
+      arg !== '--engines' &&
+      index !== mutateAt &&
+      index !== mutateAt + 1,
   );
   const unknownOption = positional.find((arg) => arg.startsWith('-'));
   if (unknownOption !== undefined) {
@@ -345,7 +356,7 @@ function parseOptions(argv: readonly string[]): Options | number {
       return 2;
     }
   }
-  return { realModel, hostile, mutation, pieDir, apps };
+  return { realModel, hostile, engines, mutation, pieDir, apps };
 }
 
 /** Steps 1–4 of both modes: Pie's sources, the venv, the engine wheel and the Python packages. */
@@ -640,20 +651,65 @@ async function hostileCheck(cache: string, python: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * Engines steps 5–7: build the app's single-engine builds in both engines, then measure them side by side on the
+ * dummy model (engines.py), with KV pages for 256 instances at once (a fifth of free RAM).
+ */
+async function enginesCheck(cache: string, python: string, app: string): Promise<boolean> {
+  const paths = artifactPaths(join(repoRoot, 'examples', app));
+  await step(`build ${app}'s single-engine builds (pnpm build ${app}.quickjs ${app}.starlingmonkey)`, () =>
+    run('pnpm', ['build', `${app}.quickjs`, `${app}.starlingmonkey`], { cwd: repoRoot }),
+  );
+  const hfHome = join(cache, 'hf');
+  await step(`place the Qwen 3 tokenizer as ${DUMMY_MODEL} in ${hfHome}`, () => {
+    console.log(`  from ${placeTokenizer(hfHome)}`);
+  });
+  // A plan and an engine home of its own, so that a run of another mode is not disturbed.
+  const dir = join(cache, 'engines');
+  mkdirSync(dir, { recursive: true });
+  const plan = join(dir, 'plan.json');
+  writeFileSync(
+    plan,
+    JSON.stringify({
+      pie_home: join(dir, 'pie-home'),
+      model: DUMMY_MODEL,
+      real_model: false,
+      results: join(dir, 'results.json'),
+      args: ARGUMENTS[app] ?? [],
+      builds: (['quickjs', 'starlingmonkey'] as const).map((engine) => ({
+        engine,
+        path: paths.engineWasm[engine],
+      })),
+      runs: 5,
+      concurrency: [32, 128, 256],
+      kv_share: 0.2,
+    }),
+  );
+  const code = await step('start the engine (dummy mode, CPU, 127.0.0.1), measure both builds, stop it', () =>
+    run(python, [join(here, 'engines.py'), plan], {
+      accept: [1],
+      env: { PYTHONPATH: join(here, 'site'), HF_HOME: hfHome, HF_HUB_OFFLINE: '1', PYTHONUNBUFFERED: '1' },
+    }),
+  );
+  return code === 0;
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   if (typeof options === 'number') return options;
   const cache = cacheDir();
   const python = join(cache, 'venv', 'bin', 'python');
   mkdirSync(cache, { recursive: true });
-  stepCount = options.hostile ? 7 : 9;
+  stepCount = options.hostile || options.engines ? 7 : 9;
   console.log(`pie-check: Pie source ${options.pieDir}\npie-check: cache ${cache}`);
   await buildEngine(options.pieDir, cache, python);
-  const ok = options.hostile
-    ? await hostileCheck(cache, python)
-    : options.realModel
-      ? await realModelCheck(options, cache, python)
-      : await dummyModelCheck(options, cache, python);
+  const ok = options.engines
+    ? await enginesCheck(cache, python, options.apps[0] ?? 'text-completion')
+    : options.hostile
+      ? await hostileCheck(cache, python)
+      : options.realModel
+        ? await realModelCheck(options, cache, python)
+        : await dummyModelCheck(options, cache, python);
   return ok ? 0 : 1;
 }
 

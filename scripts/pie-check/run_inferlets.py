@@ -183,17 +183,9 @@ def interrupt(*_):
     raise KeyboardInterrupt
 
 
-def main() -> int:
-    plan = json.loads(Path(sys.argv[1]).read_text())
+def configs(plan: dict, port: int) -> tuple[dict, dict]:
+    """The engine's configuration (on 127.0.0.1:PORT, its home PLAN's pie_home) and the model's (PLAN's)."""
     pie_home = Path(plan["pie_home"])
-    # A fresh program cache, so that every run uploads and compiles each inferlet.
-    shutil.rmtree(pie_home / "cache" / "programs", ignore_errors=True)
-    # SIGTERM (e.g. from the parent) unwinds like Ctrl-C, so the engine is always stopped.
-    signal.signal(signal.SIGTERM, interrupt)
-
-    from pie import manager
-
-    port = free_port()
     engine_config = {
         "host": "127.0.0.1",
         "port": port,
@@ -215,6 +207,21 @@ def main() -> int:
         # KV pages are sized from this share of free RAM: most of it would be allocated (and zeroed) at start.
         "gpu_mem_utilization": 0.002,
     }
+    return engine_config, model_config
+
+
+def main() -> int:
+    plan = json.loads(Path(sys.argv[1]).read_text())
+    pie_home = Path(plan["pie_home"])
+    # A fresh program cache, so that every run uploads and compiles each inferlet.
+    shutil.rmtree(pie_home / "cache" / "programs", ignore_errors=True)
+    # SIGTERM (e.g. from the parent) unwinds like Ctrl-C, so the engine is always stopped.
+    signal.signal(signal.SIGTERM, interrupt)
+
+    from pie import manager
+
+    port = free_port()
+    engine_config, model_config = configs(plan, port)
     mode = "real model code" if plan["real_model"] else "dummy model"
     print(f"pie-check: starting Pie's engine ({mode}, {plan['model']}, CPU) on 127.0.0.1:{port}", flush=True)
     handle, backends = None, []

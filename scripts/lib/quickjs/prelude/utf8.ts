@@ -1,7 +1,8 @@
 /**
  * UTF-8 for the QuickJS prelude, which has no `TextEncoder` or `TextDecoder`: encoding of a string (lone
  * surrogates as U+FFFD, as `TextEncoder` does) and a decoder that follows the WHATWG "UTF-8 decode"
- * (each maximal invalid subpart becomes one U+FFFD; `stream` keeps an incomplete sequence for the next call).
+ * (each maximal invalid subpart becomes one U+FFFD; `stream` keeps an incomplete sequence for the next call);
+ * `text.ts` makes globals of the two classes. Tested against Node's (scripts/test/quickjs-prelude.test.ts).
  */
 
 export function encodeUtf8(text: string): Uint8Array {
@@ -47,7 +48,7 @@ function sequenceOf(lead: number): { length: number; low: number; high: number }
   return undefined;
 }
 
-export class Utf8Decoder {
+class Utf8Decoder {
   /** Bytes of a sequence a streaming call ended in the middle of. */
   #pending: number[] = [];
   readonly #fatal: boolean;
@@ -96,6 +97,49 @@ export class Utf8Decoder {
       }
       index += taken;
     }
+    return text;
+  }
+}
+
+/** `TextEncoder`. */
+export class Utf8TextEncoder {
+  readonly encoding = 'utf-8';
+
+  encode(text = ''): Uint8Array {
+    return encodeUtf8(String(text));
+  }
+}
+
+/** `TextDecoder` for UTF-8, with `fatal`, `ignoreBOM` and `stream`. */
+export class Utf8TextDecoder {
+  readonly encoding = 'utf-8';
+  readonly fatal: boolean;
+  readonly ignoreBOM: boolean;
+  readonly #decoder: Utf8Decoder;
+  /** Whether the next text decoded is the start of the stream, where a byte order mark is dropped. */
+  #atStart = true;
+
+  constructor(label = 'utf-8', options: { fatal?: boolean; ignoreBOM?: boolean } = {}) {
+    if (!['utf-8', 'utf8', 'unicode-1-1-utf-8'].includes(String(label).trim().toLowerCase())) {
+      throw new RangeError(`TextDecoder: encoding ${JSON.stringify(label)} is not supported (only UTF-8 is)`);
+    }
+    this.fatal = options.fatal === true;
+    this.ignoreBOM = options.ignoreBOM === true;
+    this.#decoder = new Utf8Decoder(this.fatal);
+  }
+
+  decode(input?: ArrayBuffer | ArrayBufferView, options: { stream?: boolean } = {}): string {
+    const bytes =
+      input === undefined
+        ? new Uint8Array()
+        : ArrayBuffer.isView(input)
+          ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
+          : new Uint8Array(input);
+    const stream = options.stream === true;
+    let text = this.#decoder.decode(bytes, stream);
+    if (this.#atStart && !this.ignoreBOM && text.startsWith('\ufeff')) text = text.slice(1);
+    if (text !== '') this.#atStart = false;
+    if (!stream) this.#atStart = true;
     return text;
   }
 }
