@@ -269,6 +269,22 @@ function alternativeSources(app: BuildTarget, modules: readonly BuildTarget[]): 
   return sources;
 }
 
+/**
+ * The componentize-js features of `app` and of every library module its bundle (`inputs`) links: a module
+ * that needs one (`random` for the sampling of `context`) needs it wherever its code runs.
+ */
+function linkedFeatures(
+  app: BuildTarget,
+  modules: readonly BuildTarget[],
+  inputs: readonly string[],
+): ComponentizeFeature[] {
+  const linked = modules.filter((module) => {
+    const folder = `${relative(repoRoot, module.dir)}/`;
+    return inputs.some((input) => input.startsWith(folder));
+  });
+  return [...new Set([app, ...linked].flatMap((target) => target.manifest.features ?? []))];
+}
+
 /** Every WIT package of the repository, which a single-engine world resolves against. */
 let fullRegistry: Promise<WitRegistry> | undefined;
 
@@ -327,7 +343,7 @@ async function singleEngineJob(
     wit,
     registry,
     world,
-    features: app.manifest.features ?? [],
+    features: linkedFeatures(app, modules, inputs),
     wasm: app.engineWasm[engine],
     check: () => typecheckApp(app),
   };

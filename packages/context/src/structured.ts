@@ -14,8 +14,13 @@ import { Utf8Text } from './utf8-text.ts';
 
 const iface = 'inferlib:context/structured';
 
-/** How much of the distribution a step asks for first; when none of it is allowed, the whole of it. */
-export const firstTopK = 32;
+/**
+ * How much of the distribution a step asks for, one pass each: first the likeliest 32 (a trained model's
+ * choice is in them), then more while none is allowed, up to the whole (`Infinity`). Each is 16 times the
+ * one before: inside a component the library judges them interpreted, and the whole vocabulary costs it
+ * about ten times what 16,384 do.
+ */
+const topKs = [32, 1024, 16_384, Infinity];
 /**
  * How many candidates greedy judges at once, in turn, looking for the likeliest allowed one: the likeliest
  * alone first (a trained model's choice is mostly allowed), then more at a time.
@@ -281,17 +286,18 @@ export class StructuredGenerator {
 
   /**
    * The next token: the likeliest the constraint allows (greedy), or a draw among the allowed tokens of the
-   * distribution. The end of turn is allowed once the text is a whole match; control tokens never are. When
-   * none of the likeliest `firstTopK` is allowed, the whole distribution is asked for.
+   * distribution. The end of turn is allowed once the text is a whole match; control tokens never are. While
+   * none of the distribution asked for is allowed, more of it is asked for (`topKs`).
    */
   #choose(matcher: Matcher): number {
     const context = this.#context;
     const vocabulary = context.vocabulary();
     const temperature = temperatureOf(this.#sampler);
     const greedy = temperature === 0;
-    // The whole distribution: the vocabulary and the special tokens it leaves out (an end of turn).
+    // Then more of it, up to the whole: the vocabulary and the special tokens it leaves out (an end of turn).
     const whole = Math.max(vocabulary.size, ...context.endOfTurn().map((id) => id + 1));
-    for (const topK of [Math.min(firstTopK, whole), whole]) {
+    for (const asked of topKs) {
+      const topK = Math.min(asked, whole);
       const { ids, probs } = context.predict(this.#call, greedy ? 1 : temperature, topK);
       const candidates = this.#plausible(matcher, ids).map((index) => ({
         id: ids[index] as number,
@@ -301,7 +307,7 @@ export class StructuredGenerator {
       if (allowed.length > 0) {
         return greedy ? (allowed[0] as Candidate).id : draw(kept(this.#sampler, allowed), context.random());
       }
-      if (ids.length < topK) break;
+      if (ids.length < topK || topK === whole) break;
     }
     throw new Error('no token of the vocabulary continues the text under the constraint');
   }
