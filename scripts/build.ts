@@ -25,6 +25,7 @@ import { isHostImport, linkLibrary } from './lib/linking.ts';
 import { cacheRoot, repoRoot, witRoot } from './lib/paths.ts';
 import {
   componentizeQuickJs,
+  libraryWithoutSideEffects,
   quickJsBoundary,
   quickJsBuildDigest,
   quickJsEntry,
@@ -304,7 +305,7 @@ async function singleEngineJob(
     // Bundled again from an entry that adds the prelude this bundle needs.
     ({ source, inputs, hostImports } = await bundleEntry(
       quickJsEntry(app.entry, source),
-      [quickJsBoundary(registry, new Set(absent.keys())), link],
+      [quickJsBoundary(registry, new Set(absent.keys())), libraryWithoutSideEffects(), link],
       [],
       // QuickJS keeps a function's source in the snapshot: minified, the component is smaller (decisions.md).
       true,

@@ -4,7 +4,7 @@ Usage (by scripts/pie-check/main.ts, in the venv it built): python engines.py PL
 PLAN.json: {"pie_home": DIR, "model": HF_REPO, "real_model": false, "results": PATH, "args": [...],
 "builds": [{"engine": NAME, "path": WASM}], "runs": N, "concurrency": [N, ...], "kv_share": FRACTION}.
 On the dummy model, for each build (the builds taking turns): upload+compile into a fresh program cache; the
-ms/token the inferlet reports for `args` run alone (median of `runs`); and for each N of `concurrency`, N
+ms/token the inferlet reports for `args` run alone (median of `runs`, after a round not counted); and for each N of `concurrency`, N
 instances launched at once: tokens per second summed (the tokens they report over the wall time from the
 launches to the last end) and the resident memory of the engine's process (this one: the engine runs in it)
 at its peak above what it held before, per instance. `kv_share` of free RAM holds KV pages, enough for the
@@ -60,13 +60,15 @@ async def measure(uri: str, token: str, plan: dict) -> dict:
             hashes[build["engine"]], upload_ms = await upload(client, build["path"])
             figures[build["engine"]]["upload_compile_s"] = upload_ms / 1e3
         per_token = {engine: [] for engine in figures}
-        for _ in range(plan["runs"]):
-            for engine in figures:
+        # A round not counted warms the engine up; then the builds take turns, each first every other round.
+        for round in range(plan["runs"] + 1):
+            for engine in list(figures)[:: 1 if round % 2 == 0 else -1]:
                 result = await run_instance(client, hashes[engine], {"args": plan["args"]})
                 found = PER_TOKEN.findall(result.get("stderr", "") + result.get("stdout", ""))
                 if not result["ok"] or not found:
                     raise RuntimeError(f"{engine}: {result.get('detail')!r}")
-                per_token[engine].append(float(found[-1]))
+                if round > 0:
+                    per_token[engine].append(float(found[-1]))
         for engine, values in per_token.items():
             figures[engine]["ms_per_token"] = statistics.median(values)
             figures[engine]["ms_per_token_runs"] = values
