@@ -35,6 +35,15 @@ async function contextClientError(...args: string[]): Promise<string> {
   return outcome.ok ? 'no error' : outcome.error;
 }
 
+/** The error of a run of an example's sources in Node, with `args`. */
+async function exampleError(name: string, args: string[]): Promise<string> {
+  const outcome = await runInferlet(
+    await loadApp('examples', name, 'node'),
+    createHost().createInstance({ args }),
+  );
+  return outcome.ok ? 'no error' : outcome.error;
+}
+
 /** The error of a run of one of the hostile fixture's behaviours, on a host with `options` and `limits`. */
 async function hostileError(args: string[], options: HostOptions = {}, limits: Partial<Limits> = {}) {
   const outcome = await runInferlet(
@@ -69,6 +78,13 @@ const cases: Record<string, () => Promise<string>> = {
   'a context used after its drop': () => contextClientError('use-after-drop'),
   'a context dropped twice': () => contextClientError('drop-twice'),
   'a model used after its drop': () => contextClientError('model-after-drop'),
+  'a JSON Schema keyword structured output cannot honour': () =>
+    exampleError('json-extract', [
+      '-p',
+      'x',
+      '--schema',
+      JSON.stringify({ type: 'object', properties: { tags: { type: 'array', uniqueItems: true } } }),
+    ]),
   'a file that is not WebAssembly': () => loadError(new TextEncoder().encode('hello')),
   'a core module': () => loadError(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0)),
   "an app's own component, not composed": () => runError('examples', 'hello'),
