@@ -94,8 +94,8 @@ async function bundleEntry(
   minify = false,
 ): Promise<Bundle> {
   const result = await bundle({
-    // Names kept, so that a function's or class's `name` (in messages, stacks) is as written.
-    ...(minify ? { minify: true, keepNames: true } : {}),
+    // No names kept: the library reads no function's or class's `name`, and QuickJS prints no stack.
+    ...(minify ? { minify: true } : {}),
     ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: { ...entry, loader: 'js' } }),
     bundle: true,
     write: false,
