@@ -8,7 +8,8 @@ function getRandomValues<T extends ArrayBufferView | null>(array: T): T {
   if (array.byteLength > 65536) {
     throw new RangeError(`crypto.getRandomValues: ${array.byteLength} bytes asked, more than 65536`);
   }
-  const bytes = getRandomBytes(BigInt(array.byteLength));
+  // componentize-qjs takes a u64 as a number (a bigint panics).
+  const bytes = getRandomBytes(array.byteLength);
   new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(bytes);
   return array;
 }

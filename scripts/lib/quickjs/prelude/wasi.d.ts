@@ -1,4 +1,7 @@
-/** The WASI interfaces the QuickJS prelude imports, as far as it uses them (`quickjs.ts` declares their WIT). */
+/**
+ * The WASI interfaces the QuickJS prelude imports, as far as it uses them (`quickjs.ts` declares their WIT), typed
+ * as componentize-qjs gives and takes values (a u64 is a number).
+ */
 declare module 'wasi:cli/stdout@0.2.4' {
   export function getStdout(): import('wasi:io/streams@0.2.4').OutputStream;
 }
@@ -10,5 +13,6 @@ declare module 'wasi:clocks/monotonic-clock@0.2.4' {
   export function now(): number | bigint;
 }
 declare module 'wasi:random/random@0.2.4' {
-  export function getRandomBytes(length: bigint): Uint8Array;
+  /** The length is a u64, which componentize-qjs takes as a number. */
+  export function getRandomBytes(length: number): Uint8Array;
 }
