@@ -21,7 +21,7 @@ describe('single-engine builds on QuickJS', () => {
     const app = await loadApp('examples', 'json-extract', 'quickjs');
     const args = ['-p', 'Ada Lovelace, 36, ada@example.com.', '--temperature', '0.8', '--max-tokens', '200'];
     const outcome = await runInferlet(app, createHost().createInstance({ args }));
-    expect(outcome.ok, outcome.error).toBe(true);
+    if (!outcome.ok) throw new Error(outcome.error);
     expect(typeof JSON.parse(outcome.returnValue ?? '')).toBe('object');
   });
 });
