@@ -479,9 +479,14 @@ const sections: Record<string, () => Promise<Figure[]>> = {
       composed: await loadComponent(componentPath('test/fixtures', 'context-client', 'composed'), {
         cacheDir,
       }),
-      'single-engine': await loadComponent(componentPath('test/fixtures', 'context-client', 'bundled'), {
-        cacheDir,
-      }),
+      'single-engine, QuickJS': await loadComponent(
+        artifactPaths(join(repoRoot, 'test/fixtures/context-client')).engineWasm.quickjs,
+        { cacheDir },
+      ),
+      'single-engine, StarlingMonkey': await loadComponent(
+        artifactPaths(join(repoRoot, 'test/fixtures/context-client')).engineWasm.starlingmonkey,
+        { cacheDir },
+      ),
     }),
   soak,
   engines: () => engineComparison({ cacheDir, decodeSteps, model: nextToNothing, libraryTimePerStep }),

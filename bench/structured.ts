@@ -131,7 +131,8 @@ const median = (values: readonly number[]): { median: number; min: number; max: 
 
 export async function structuredGeneration(clients: {
   readonly composed: LoadedComponent;
-  readonly 'single-engine': LoadedComponent;
+  readonly 'single-engine, QuickJS': LoadedComponent;
+  readonly 'single-engine, StarlingMonkey': LoadedComponent;
 }): Promise<Figure[]> {
   const section = 'structured';
   const model = scriptedModel();
@@ -210,7 +211,8 @@ export async function structuredGeneration(clients: {
         firstMs: first.ms - last.ms,
       };
     },
-    'single-engine': inComponent(clients['single-engine']),
+    'single-engine, QuickJS': inComponent(clients['single-engine, QuickJS']),
+    'single-engine, StarlingMonkey': inComponent(clients['single-engine, StarlingMonkey']),
     composed: inComponent(clients.composed),
   };
   const runs = 5;
@@ -245,7 +247,7 @@ export async function structuredGeneration(clients: {
     }
   }
   const inProcess = of('in-process structured', (sample) => sample.perStep).median;
-  for (const name of ['single-engine', 'composed']) {
+  for (const name of ['single-engine, QuickJS', 'single-engine, StarlingMonkey', 'composed']) {
     figures.push({
       ...single(
         section,
@@ -253,7 +255,7 @@ export async function structuredGeneration(clients: {
         of(`${name} structured`, (s) => s.perStep).median / inProcess,
         '×',
       ),
-      ...(name === 'single-engine' ? { target: '≤ 10×' } : {}),
+      ...(name.startsWith('single-engine') ? { target: '≤ 10×' } : {}),
     });
   }
   figures.push({

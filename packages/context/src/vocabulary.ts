@@ -16,7 +16,13 @@ import { isControlToken, isMarkupShaped, type TokenizingModel } from './literal-
 export class Vocabulary {
   /** One more than the largest id of the vocabulary: the most a distribution can hold of it. */
   readonly size: number;
-  readonly #bytes: (Uint8Array | undefined)[] = [];
+  /**
+   * Every token's bytes in one buffer, token `id` at `[#starts[id], #ends[id])` (empty for an id the host did
+   * not list): one object instead of 150,000, which a JS engine inside a component would have to hold.
+   */
+  readonly #data: Uint8Array;
+  readonly #starts: Int32Array;
+  readonly #ends: Int32Array;
   readonly #control = new Map<number, boolean>();
   #prefixes: Int32Array | undefined;
 
@@ -24,29 +30,38 @@ export class Vocabulary {
     const [ids, entries] = model.tokenizer.getVocabs();
     // Plain loops: inside a component this runs interpreted, once per model.
     let largest = -1;
+    let total = 0;
     for (let index = 0; index < ids.length; index++) {
-      const id = ids[index] as number;
-      this.#bytes[id] = entries[index];
-      if (id > largest) largest = id;
+      largest = Math.max(largest, ids[index] as number);
+      total += (entries[index] as Uint8Array).length;
     }
     this.size = largest + 1;
-    const form = formOf(this.#bytes);
-    if (form === 'byte-level') {
-      for (let id = 0; id < this.#bytes.length; id++) {
-        const entry = this.#bytes[id];
-        if (entry !== undefined) this.#bytes[id] = unescapeByteLevel(entry);
-      }
-    } else if (form === 'sentencepiece') {
-      for (let id = 0; id < this.#bytes.length; id++) {
-        const entry = this.#bytes[id];
-        if (entry !== undefined) this.#bytes[id] = spacesForLowLines(entry);
-      }
+    this.#starts = new Int32Array(this.size);
+    this.#ends = new Int32Array(this.size);
+    this.#data = new Uint8Array(total);
+    const form = formOf(ids, entries);
+    let length = 0;
+    for (let index = 0; index < ids.length; index++) {
+      const id = ids[index] as number;
+      const entry = entries[index] as Uint8Array;
+      this.#starts[id] = length;
+      length =
+        form === 'byte-level'
+          ? unescapeByteLevel(entry, this.#data, length)
+          : form === 'sentencepiece'
+            ? spacesForLowLines(entry, this.#data, length)
+            : copy(entry, this.#data, length);
+      this.#ends[id] = length;
     }
   }
 
   /** The bytes of the text `id` writes; `undefined` for a token the vocabulary does not list (a special one). */
   bytes(id: number): Uint8Array | undefined {
-    return this.#bytes[id];
+    const start = this.#starts[id];
+    const end = this.#ends[id];
+    return start === undefined || end === undefined || end === start
+      ? undefined
+      : this.#data.subarray(start, end);
   }
 
   /**
@@ -55,11 +70,13 @@ export class Vocabulary {
    */
   prefixes(): Int32Array {
     if (this.#prefixes === undefined) {
-      const prefixes = new Int32Array(this.#bytes.length).fill(-1);
-      for (let id = 0; id < this.#bytes.length; id++) {
-        const bytes = this.#bytes[id];
-        if (bytes === undefined || bytes.length === 0) continue;
-        prefixes[id] = ((bytes[0] as number) << 8) | (bytes.length === 1 ? 0x1_0000 : (bytes[1] as number));
+      const prefixes = new Int32Array(this.size).fill(-1);
+      for (let id = 0; id < this.size; id++) {
+        const start = this.#starts[id] as number;
+        const length = (this.#ends[id] as number) - start;
+        if (length === 0) continue;
+        const first = this.#data[start] as number;
+        prefixes[id] = (first << 8) | (length === 1 ? 0x1_0000 : (this.#data[start + 1] as number));
       }
       this.#prefixes = prefixes;
     }
@@ -72,12 +89,13 @@ export class Vocabulary {
    * whatever its text.
    */
   isControl(id: number, model: TokenizingModel): boolean {
-    const bytes = this.#bytes[id];
+    const start = this.#starts[id];
     // Markup starts with `<` or `[`: any other token is text, without decoding it.
-    if (bytes === undefined || (bytes[0] !== 0x3c && bytes[0] !== 0x5b)) return false;
+    const first = start === undefined || this.#ends[id] === start ? undefined : this.#data[start];
+    if (first !== 0x3c && first !== 0x5b) return false;
     let control = this.#control.get(id);
     if (control === undefined) {
-      const text = new TextDecoder().decode(bytes);
+      const text = new TextDecoder().decode(this.bytes(id));
       control = isMarkupShaped(text) && isControlToken(text, model);
       this.#control.set(id, control);
     }
@@ -94,14 +112,21 @@ const equal = (a: Uint8Array, b: Uint8Array): boolean =>
   a.length === b.length && a.every((byte, index) => b[index] === byte);
 
 /** How the entries spell text, told apart as Pie's engine tells them apart. */
-function formOf(entries: readonly (Uint8Array | undefined)[]): Form {
-  const aMacronId = entries.findIndex((entry) => entry !== undefined && equal(entry, aMacron));
-  if (aMacronId !== -1 && (aMacronId < 256 || aMacronId === 1000)) return 'byte-level';
-  for (let id = 0; id < Math.min(1000, entries.length); id++) {
-    const entry = entries[id];
-    if (entry !== undefined && indexOf(entry, lowLine, 0) !== -1) return 'sentencepiece';
+function formOf(ids: Uint32Array, entries: readonly Uint8Array[]): Form {
+  let sentencePiece = false;
+  for (let index = 0; index < ids.length; index++) {
+    const id = ids[index] as number;
+    const entry = entries[index] as Uint8Array;
+    if (equal(entry, aMacron) && (id < 256 || id === 1000)) return 'byte-level';
+    if (id < 1000 && indexOf(entry, lowLine, 0) !== -1) sentencePiece = true;
   }
-  return 'bytes';
+  return sentencePiece ? 'sentencepiece' : 'bytes';
+}
+
+/** Copies `entry` into `data` at `at`; returns where it ends. */
+function copy(entry: Uint8Array, data: Uint8Array, at: number): number {
+  data.set(entry, at);
+  return at + entry.length;
 }
 
 /** The byte each code point of the byte-level alphabet stands for (-1: none does). */
@@ -114,24 +139,24 @@ const byteOfCodePoint = (() => {
 })();
 
 /**
- * The bytes a byte-level string stands for, read straight from its UTF-8: the alphabet is ASCII and
- * two-byte characters. An entry outside the alphabet is kept as it is (it then writes its own text).
+ * Writes the bytes a byte-level string stands for into `data` at `at`, read straight from its UTF-8 (the
+ * alphabet is ASCII and two-byte characters); returns where they end. An entry outside the alphabet is
+ * copied as it is (it then writes its own text).
  */
-function unescapeByteLevel(entry: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(entry.length);
-  let length = 0;
+function unescapeByteLevel(entry: Uint8Array, data: Uint8Array, at: number): number {
+  let end = at;
   for (let index = 0; index < entry.length; index++) {
     const lead = entry[index] as number;
     let codePoint = lead;
     if (lead >= 0xc0) {
-      if (lead >= 0xe0 || index + 1 >= entry.length) return entry;
+      if (lead >= 0xe0 || index + 1 >= entry.length) return copy(entry, data, at);
       codePoint = ((lead & 0x1f) << 6) | ((entry[++index] as number) & 0x3f);
     }
     const byte = codePoint < byteLevelEnd ? (byteOfCodePoint[codePoint] as number) : -1;
-    if (byte === -1) return entry;
-    bytes[length++] = byte;
+    if (byte === -1) return copy(entry, data, at);
+    data[end++] = byte;
   }
-  return bytes.subarray(0, length);
+  return end;
 }
 
 function indexOf(bytes: Uint8Array, pattern: Uint8Array, from: number): number {
@@ -143,19 +168,18 @@ function indexOf(bytes: Uint8Array, pattern: Uint8Array, from: number): number {
   return -1;
 }
 
-/** SentencePiece's `▁` written as the space it stands for, as Pie's engine decodes it. */
-function spacesForLowLines(entry: Uint8Array): Uint8Array {
-  if (indexOf(entry, lowLine, 0) === -1) return entry;
-  const bytes: number[] = [];
+/** Writes `entry` into `data` at `at` with SentencePiece's `▁` as the space it stands for; returns the end. */
+function spacesForLowLines(entry: Uint8Array, data: Uint8Array, at: number): number {
+  let end = at;
   for (let index = 0; index < entry.length; index++) {
-    if (indexOf(entry.subarray(index, index + 3), lowLine, 0) === 0) {
-      bytes.push(0x20);
+    if (entry[index] === 0xe2 && entry[index + 1] === 0x96 && entry[index + 2] === 0x81) {
+      data[end++] = 0x20;
       index += 2;
     } else {
-      bytes.push(entry[index] as number);
+      data[end++] = entry[index] as number;
     }
   }
-  return Uint8Array.from(bytes);
+  return end;
 }
 
 const vocabularies = new Map<string, Vocabulary>();

@@ -25,9 +25,9 @@ export const alphabet = [
 const closers = ['"', '}', ']'].map((piece) => encoder.encode(piece));
 
 /**
- * A choice that heads for the end: one that completes the text, else (half the time each, so that text
- * which a closing character extends still ends) a closing character or one after which a closing character
- * may come, else any.
+ * A choice that heads for the end: one that completes the text; else a quote (it only ever opens or ends a
+ * string); else, half the time each (so that text a closing character may extend still ends), one after
+ * which a quote or a closing character may come, or a closing character; else any.
  */
 function closingChoice(matcher: Matcher, choices: readonly string[], random: Random): string | undefined {
   const after = (piece: string) => {
@@ -37,10 +37,11 @@ function closingChoice(matcher: Matcher, choices: readonly string[], random: Ran
   };
   return (
     choices.find((piece) => after(piece).isComplete()) ??
-    (random.below(2) === 0 ? choices.find((piece) => closingFirst.slice(0, 3).includes(piece)) : undefined) ??
+    choices.find((piece) => piece === '"') ??
     (random.below(2) === 0
       ? choices.find((piece) => after(piece).allows(closers).some(Boolean))
       : undefined) ??
+    (random.below(2) === 0 ? choices.find((piece) => closingFirst.slice(0, 3).includes(piece)) : undefined) ??
     choices[random.below(choices.length)]
   );
 }
@@ -101,7 +102,7 @@ export function walk(
  * A completion of `matcher` (left as it is): the first of closing walks on copies of it that completes, or
  * `undefined` when none does.
  */
-export function completion(matcher: Matcher, random: Random, attempts = 10): string | undefined {
+export function completion(matcher: Matcher, random: Random, attempts = 30): string | undefined {
   for (let attempt = 0; attempt < attempts; attempt++) {
     const copy = matcher.fork();
     const { text, complete } = walk(copy, random, 400, 1);
