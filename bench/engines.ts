@@ -205,7 +205,7 @@ export async function engineComparison(tools: DecodeStepTools): Promise<Figure[]
   figures.push(
     ...(await sideBySide('text-completion build (as after an edit)', 's', buildSeconds, {
       warmups: 0,
-      runs: 2,
+      runs: 3,
       target: '≤ 5 s',
     })),
   );
@@ -223,7 +223,7 @@ export async function engineComparison(tools: DecodeStepTools): Promise<Figure[]
           await rm(cacheDir, { recursive: true, force: true });
         }
       },
-      { warmups: 0, runs: 2 },
+      { warmups: 0, runs: 3 },
     )),
   );
   const loaded = new Map<SingleEngine, LoadedComponent>();
@@ -255,7 +255,7 @@ export async function engineComparison(tools: DecodeStepTools): Promise<Figure[]
   figures.push(
     ...(await sideBySide('edit → run of text-completion', 's', editToRunSeconds, {
       warmups: 0,
-      runs: 2,
+      runs: 3,
       target: '≤ 8 s',
     })),
   );

@@ -307,7 +307,7 @@ async function singleEngineJob(
       quickJsEntry(app.entry, source),
       [quickJsBoundary(registry, new Set(absent.keys())), libraryWithoutSideEffects(), link],
       [],
-      // QuickJS keeps a function's source in the snapshot: minified, the component is smaller (decisions.md).
+      // QuickJS keeps the initialised heap, the functions' bytecode, in the component and in every instance.
       true,
     ));
   }

@@ -1,7 +1,8 @@
 /**
- * `pnpm start [app] [--composed] [inferlib run options] [--] [inferlet arguments]`: builds what it runs, and
- * runs an example (text-completion unless another is named first) on the host-shim — its single-engine
- * build, or with `--composed` the wac composition of the app and the library components.
+ * `pnpm start [app] [--composed] [--engine quickjs|starlingmonkey] [inferlib run options] [--] [inferlet
+ * arguments]`: builds what it runs, and runs an example (text-completion unless another is named first) on the
+ * host-shim — its single-engine build (in the app's engine, or the one `--engine` names), or with `--composed`
+ * the wac composition of the app and the library components.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,7 +24,18 @@ const argv = process.argv.slice(2);
 const named = argv[0] !== undefined && existsSync(join(repoRoot, 'examples', argv[0], 'package.json'));
 const app = named ? (argv.shift() as string) : defaultApp;
 const composed = argv.includes('--composed');
-const rest = argv.filter((arg) => arg !== '--composed');
+// `--engine <name>` or `--engine=<name>`: the single-engine build's engine, passed to the build.
+const engineAt = argv.findIndex((arg) => arg === '--engine' || arg.startsWith('--engine='));
+const engineArgs =
+  engineAt < 0
+    ? []
+    : argv[engineAt] === '--engine'
+      ? argv.slice(engineAt, engineAt + 2)
+      : [argv[engineAt] ?? ''];
+const rest = argv.filter(
+  (arg, index) =>
+    arg !== '--composed' && (engineAt < 0 || index < engineAt || index >= engineAt + engineArgs.length),
+);
 // `pnpm start -- -p x` (the npm habit) passes a `--` of its own first: it separates nothing here.
 if (rest[0] === '--') rest.shift();
 
@@ -49,10 +61,11 @@ for (let index = 0; index < rest.length; index++) {
 
 // Help needs no build: the options of both come from their sources (another app answers its own --help).
 if (app === defaultApp && (inferletArgs.includes('--help') || inferletArgs.includes('-h'))) {
-  console.log(`usage: pnpm start [app] [--composed] [inferlib run options] [--] [app options]
+  console.log(`usage: pnpm start [app] [--composed] [--engine quickjs|starlingmonkey] [inferlib run options] [--] [app options]
 
 Builds what it runs, then runs examples/<app> (${defaultApp} by default) on the host-shim: its
-single-engine build, or with --composed the wac composition of the app and the library components.
+single-engine build (in the app's engine, QuickJS unless its package.json says otherwise, or the one
+--engine names), or with --composed the wac composition of the app and the library components.
 
 inferlib run options:
 ${runOptions}
@@ -76,7 +89,7 @@ try {
     tsx('scripts/compose.ts', [app]);
     wasm = paths.composedWasm;
   } else {
-    tsx('scripts/build.ts', [`${app}.bundled`]);
+    tsx('scripts/build.ts', [`${app}.bundled`, ...engineArgs]);
     wasm = paths.bundledWasm;
   }
 } catch {

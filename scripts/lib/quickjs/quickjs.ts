@@ -11,9 +11,13 @@
  *   The runtime's own WASI imports (0.2.12) are apart from ours (0.2.4); hosts match both to their WASI 0.2.
  * - **Globals**: a prelude (`prelude/`) gives `console`, and `TextEncoder`/`TextDecoder`, `performance.now`,
  *   `crypto.getRandomValues` where the bundle uses them, over WASI.
- * - **Lists of a named number type** (`list<pointer>`): componentize-qjs lowers them from an `Array` only, so
- *   host functions taking one get a wrapper passing `Array.from` of the argument (derived from the WIT).
+ * - **Host values** follow the guest types' conventions (componentize-js's, which the library is written to):
+ *   a module standing in for each `inferlet:*` interface converts what componentize-qjs takes and gives
+ *   (lists of a named number type as an `Array`, typed arrays, `undefined` for `none`, `bigint`), derived from
+ *   the interface's WIT and guest types.
  * - **Promises**: `run` must settle before it returns (`prelude/run.ts`).
+ * - **Size**: QuickJS keeps the initialised heap in every instance, so the bundle is minified and leaves out the
+ *   library's modules the app does not use (`libraryWithoutSideEffects`).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -85,7 +89,7 @@ export function withPreludeWasi(packages: readonly WitPackage[]): WitPackage[] {
   return [...packages, ...preludeWasi.filter((pkg) => !known.has(unversioned(pkg.name)))];
 }
 
-/** The prelude's modules a bundle needs: `console` always (a trap's message is printed), the others if used. */
+/** The prelude's modules a bundle needs: `console` always (apps print with it), the others where it names them. */
 function preludeModules(bundle: string): string[] {
   const uses = (name: string): boolean => new RegExp(`\\b${name}\\b`).test(bundle);
   return [
@@ -404,7 +408,7 @@ const wasiName = /\bwasi:/g;
 /** `from "wasi:…"` and `import "wasi:…"` in a bundle: the module specifiers, which name WASI interfaces. */
 const wasiSpecifier = /(\b(?:from|import)\s*["'])wasi:/g;
 
-/** Replaces `wasi:` with `to` in every occurrence of `from` (a byte string) in `bytes`, in place. */
+/** Replaces every occurrence of `from` in `bytes` with `to` (as long), in place; how many there were. */
 function replaceInPlace(bytes: Uint8Array, from: Uint8Array, to: Uint8Array): number {
   let count = 0;
   for (let index = 0; index <= bytes.length - from.length; index++) {
@@ -428,8 +432,8 @@ export interface QuickJsRequest {
 }
 
 /**
- * Componentizes with componentize-qjs: its synchronous runtime (Pie's engine failed to compile
- * the async one), built for size.
+ * Componentizes with componentize-qjs: its synchronous runtime (Pie's engine failed to compile the async one),
+ * built for speed (not `optSize`: a decode step ~1.5× quicker for ~0.5 MB; docs/decisions.md).
  */
 export async function componentizeQuickJs(request: QuickJsRequest): Promise<Uint8Array> {
   for (const file of await witFiles(request.witPath)) {
@@ -441,7 +445,6 @@ export async function componentizeQuickJs(request: QuickJsRequest): Promise<Uint
     jsSource: request.source.replace(wasiSpecifier, `$1${standIn}:`),
     world: request.worldName,
     sync: true,
-    // Its runtime built for speed, not `optSize`: a decode step ~1.5× quicker for ~0.5 MB (decisions.md).
   });
   const bytes = new Uint8Array(component);
   const encoder = new TextEncoder();
