@@ -194,7 +194,7 @@ describe('structured generation, small vocabulary', () => {
       ),
       { numRuns: Math.ceil(propertyRuns / 5), ...propertySeed },
     );
-  });
+  }, 30_000 + propertyRuns * 10);
 });
 
 describe('structured generation, exactly', () => {
