@@ -1,7 +1,7 @@
 /**
  * `console` for the QuickJS engine, which has none: `log`, `info` and `debug` write a line to
- * `wasi:cli/stdout`, `warn` and `error` to `wasi:cli/stderr` (where Pie's engine and the host-shim take a
- * trap's message from), each argument as `String` gives it, an error as its stack or `name: message`.
+ * `wasi:cli/stdout`, `warn` and `error` to `wasi:cli/stderr` (Pie's engine streams both to the client), each
+ * argument as `String` gives it, an object as JSON, an error as `name: message`.
  */
 import { getStderr } from 'wasi:cli/stderr@0.2.4';
 import { getStdout } from 'wasi:cli/stdout@0.2.4';
