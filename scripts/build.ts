@@ -169,7 +169,8 @@ async function componentizeIfChanged(
     }
     return 'unchanged';
   }
-  const workDir = join(cacheRoot, 'build', job.name);
+  // By the artifact's path: a module and an app may share a name (packages/chat, examples/chat).
+  const workDir = join(cacheRoot, 'build', relative(repoRoot, job.wasm).replace(/\.wasm$/, ''));
   const witDir = join(workDir, 'wit');
   const sourcePath = join(workDir, `${job.name}.js`);
   if (job.engine === 'quickjs') {
