@@ -165,36 +165,40 @@ describe('structured generation, small vocabulary', () => {
     180_000 + propertyRuns * 60,
   );
 
-  it('matches regular expressions and choices the same way', async () => {
-    const library = await load(smallModel);
-    const constraints: Constraint[] = [
-      { tag: 'regex', val: '(yes|no|maybe)' },
-      { tag: 'regex', val: '\\d{4}-\\d{2}-\\d{2}' },
-      { tag: 'regex', val: '[a-c]+é?' },
-      { tag: 'regex', val: '.{0,12}' },
-      { tag: 'regex', val: '中+|😀+' },
-      { tag: 'choice', val: ['yes', 'no', 'maybe', 'été', '中文'] },
-    ];
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...constraints),
-        fc.string({ maxLength: 20 }),
-        fc.constantFrom(...samplers),
-        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
-        fc.integer({ min: 1, max: 16 }),
-        (constraint, prompt, sampler, seed, maxTokens) => {
-          const context = asked(library, prompt);
-          context.flush();
-          const before = [...context.getTokenIds()];
-          library.structured.seedSampling(context, seed);
-          const completion = library.structured.completeStructured(context, sampler, constraint, maxTokens);
-          checkCompletion(context, before, completion, constraint, undefined, () => completion);
-          context[Symbol.dispose]();
-        },
-      ),
-      { numRuns: Math.ceil(propertyRuns / 5), ...propertySeed },
-    );
-  }, 30_000 + propertyRuns * 10);
+  it(
+    'matches regular expressions and choices the same way',
+    async () => {
+      const library = await load(smallModel);
+      const constraints: Constraint[] = [
+        { tag: 'regex', val: '(yes|no|maybe)' },
+        { tag: 'regex', val: '\\d{4}-\\d{2}-\\d{2}' },
+        { tag: 'regex', val: '[a-c]+é?' },
+        { tag: 'regex', val: '.{0,12}' },
+        { tag: 'regex', val: '中+|😀+' },
+        { tag: 'choice', val: ['yes', 'no', 'maybe', 'été', '中文'] },
+      ];
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...constraints),
+          fc.string({ maxLength: 20 }),
+          fc.constantFrom(...samplers),
+          fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+          fc.integer({ min: 1, max: 16 }),
+          (constraint, prompt, sampler, seed, maxTokens) => {
+            const context = asked(library, prompt);
+            context.flush();
+            const before = [...context.getTokenIds()];
+            library.structured.seedSampling(context, seed);
+            const completion = library.structured.completeStructured(context, sampler, constraint, maxTokens);
+            checkCompletion(context, before, completion, constraint, undefined, () => completion);
+            context[Symbol.dispose]();
+          },
+        ),
+        { numRuns: Math.ceil(propertyRuns / 5), ...propertySeed },
+      );
+    },
+    30_000 + propertyRuns * 10,
+  );
 });
 
 describe('structured generation, exactly', () => {
