@@ -142,7 +142,7 @@ export async function structuredGeneration(clients: {
    * Generations per instance, whose steps are timed together: in Node enough that most steps run warm
    * (JIT-compiled, as in a long-running inferlet); in a component, where the engine interprets, fewer.
    */
-  const generationsOf = { inProcess: 40, component: 8 };
+  const generationsOf = { inProcess: 12, component: 4 };
   let copies = 0;
   /** Each generation is a prompt's pass, then its own: the same answer every time. */
   const passesPerToken = (passes: number, generations: number, tokens: number) =>
