@@ -28,7 +28,7 @@ beforeAll(async () => {
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 describe('wit/', () => {
-  it('has the six inferlib packages, the app world and the host packages', () => {
+  it('has the six inferlib packages, the grammar package, the app world and the host packages', () => {
     expect(registry.packages.map((pkg) => pkg.name).sort()).toEqual([
       'inferlet:adapter',
       'inferlet:core',
@@ -37,6 +37,7 @@ describe('wit/', () => {
       'inferlib:chat',
       'inferlib:context',
       'inferlib:environment',
+      'inferlib:grammar',
       'inferlib:model',
       'inferlib:queue',
       'inferlib:run',
@@ -67,6 +68,7 @@ describe('wit/', () => {
       'inferlib:context/context-generation-provider',
       'inferlib:context/context-provider',
       'inferlib:environment/environment-provider',
+      'inferlib:grammar/grammar-provider',
       'inferlib:model/model-provider',
       'inferlib:queue/queue-provider',
       'inferlib:run/app',
@@ -124,6 +126,7 @@ describe('readWitPackage', () => {
     expect(context.dependencies).toEqual([
       'inferlib:brle',
       'inferlib:chat',
+      'inferlib:grammar',
       'inferlib:model',
       'inferlib:queue',
     ]);
