@@ -13,13 +13,22 @@
  *   are built for every app and `bundled` is a copy of the app's engine's.
  *
  * A component whose inputs (bundle, WIT, world, features, tool version) hash the same as at its last build is
- * skipped, unless `--force` is given.
+ * skipped, unless `--force` is given; what it was built from is recorded beside it (scripts/lib/build-record.ts).
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, freemem } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build as bundle, type Plugin } from 'esbuild';
+import {
+  readBuildRecord,
+  sameSources,
+  sourceHashes,
+  sourceMapPath,
+  writeBuildRecord,
+} from './lib/build-record.ts';
 import { type ComponentizeFeature, ComponentizeProcesses, componentizeFeatures } from './lib/componentize.ts';
 import { isHostImport, linkLibrary } from './lib/linking.ts';
 import { cacheRoot, repoRoot, witRoot } from './lib/paths.ts';
@@ -29,6 +38,7 @@ import {
   quickJsBoundary,
   quickJsBuildDigest,
   quickJsEntry,
+  quickJsScriptName,
   withPreludeWasi,
 } from './lib/quickjs/quickjs.ts';
 import {
@@ -71,12 +81,16 @@ interface Componentization {
   readonly world: string;
   readonly features: readonly ComponentizeFeature[];
   readonly wasm: string;
+  /** Written beside the component (`<component>.map`), for the host-shim to map a stack to the sources. */
+  readonly sourceMap?: string;
   /** Runs before componentizing changed inputs: an app's typecheck. */
   readonly check: () => void;
 }
 
 interface Bundle {
   readonly source: string;
+  /** The bundle's source map, when asked for. */
+  readonly sourceMap?: string;
   /** The files bundled, for a hash of the sources as written (types and comments included). */
   readonly inputs: readonly string[];
   /** The interfaces the bundle imports, as written; and the host ones (`inferlet:*`, `wasi:*`) among them. */
@@ -84,18 +98,34 @@ interface Bundle {
   readonly hostImports: readonly string[];
 }
 
+/**
+ * The script's path for its source map: beside the component, so that the map's sources are relative to
+ * `dist/`, named as the engine names the script in a stack.
+ */
+const scriptPath = (wasm: string, name: string): string => join(dirname(wasm), name);
+
 /** A file, or a module's text with the folder its imports resolve from. */
 type Entry = string | { readonly contents: string; readonly resolveDir: string };
+
+interface BundleOptions {
+  readonly minify?: boolean;
+  /**
+   * The script's path as the engine names it in a stack (its file name is what counts): a source map is made
+   * of it, whose sources are relative to its folder, for `dist/` (`<component>.map`).
+   */
+  readonly script?: string;
+}
 
 async function bundleEntry(
   entry: Entry,
   plugins: Plugin[],
   external: string[],
-  minify = false,
+  { minify = false, script }: BundleOptions = {},
 ): Promise<Bundle> {
   const result = await bundle({
-    // No names kept: the library reads no function's or class's `name`, and QuickJS prints no stack.
+    // No names kept: the library reads no function's or class's `name`; a stack is mapped by positions.
     ...(minify ? { minify: true } : {}),
+    ...(script === undefined ? {} : { sourcemap: 'external', sourcesContent: false, outfile: script }),
     ...(typeof entry === 'string' ? { entryPoints: [entry] } : { stdin: { ...entry, loader: 'js' } }),
     bundle: true,
     write: false,
@@ -109,8 +139,14 @@ async function bundleEntry(
     legalComments: 'none',
     logLevel: 'silent',
   });
-  const output = Object.values(result.metafile.outputs)[0];
-  const text = result.outputFiles[0]?.text;
+  const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith('.map'))?.[1];
+  const text = result.outputFiles.find((file) => !file.path.endsWith('.map'))?.text;
+  const map = result.outputFiles.find((file) => file.path.endsWith('.map'))?.text;
+  // The script's name, by which the host-shim knows the frames the map is for (esbuild leaves it out).
+  const sourceMap =
+    map === undefined || script === undefined
+      ? undefined
+      : JSON.stringify({ ...(JSON.parse(map) as object), file: basename(script) });
   if (output === undefined || text === undefined) {
     throw new Error(`esbuild produced no output for ${typeof entry === 'string' ? entry : entry.contents}`);
   }
@@ -119,6 +155,7 @@ async function bundleEntry(
   ].sort();
   return {
     source: text,
+    ...(sourceMap === undefined ? {} : { sourceMap }),
     // Virtual modules of a plugin (`namespace:path`) and a text entry are no files; their code is in the bundle.
     inputs: Object.keys(result.metafile.inputs)
       .filter((input) => !input.includes(':') && input !== '<stdin>')
@@ -126,16 +163,6 @@ async function bundleEntry(
     imports,
     hostImports: imports.filter(isHostImport),
   };
-}
-
-const hashFile = (wasm: string): string => `${wasm}.inputs-hash`;
-
-async function readOrEmpty(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 async function componentizeIfChanged(
@@ -158,14 +185,12 @@ async function componentizeIfChanged(
     )
     .digest('hex');
   // An edit that changes no bundled code (a type, a comment) builds nothing, but is typechecked.
-  const sourcesHash = createHash('sha256');
-  for (const input of job.inputs) sourcesHash.update(input).update(await readFile(join(repoRoot, input)));
-  const hashes = `${inputsHash}\n${sourcesHash.digest('hex')}\n`;
-  const [builtFrom, checkedFrom] = (await readOrEmpty(hashFile(job.wasm))).split('\n');
-  if (!force && builtFrom === inputsHash && (await readOrEmpty(job.wasm)) !== '') {
-    if (`${builtFrom}\n${checkedFrom}\n` !== hashes) {
+  const record = { inputsHash, sources: await sourceHashes(job.inputs) };
+  const built = await readBuildRecord(job.wasm);
+  if (!force && built?.inputsHash === inputsHash && existsSync(job.wasm)) {
+    if (!sameSources(built.sources, record.sources)) {
       job.check();
-      await writeFile(hashFile(job.wasm), hashes);
+      await writeBuildRecord(job.wasm, record);
     }
     return 'unchanged';
   }
@@ -199,7 +224,8 @@ async function componentizeIfChanged(
       wasm: job.wasm,
     });
   }
-  await writeFile(hashFile(job.wasm), hashes);
+  if (job.sourceMap !== undefined) await writeFile(sourceMapPath(job.wasm), job.sourceMap);
+  await writeBuildRecord(job.wasm, record);
   return 'built';
 }
 
@@ -228,14 +254,22 @@ function checkWorldImports(target: BuildTarget, imports: readonly string[]): voi
   );
 }
 
-async function componentJob(target: BuildTarget): Promise<Componentization> {
-  const { source, inputs, imports } = await bundleEntry(
-    target.entry,
-    [],
-    ['inferlib:*', 'inferlet:*', 'wasi:*'],
+/** `target` bundled alone, its interfaces imported (as its own component is built), checked against its world. */
+async function bundleAgainstWorld(target: BuildTarget, script?: string): Promise<Bundle> {
+  const bundled = await bundleEntry(target.entry, [], ['inferlib:*', 'inferlet:*', 'wasi:*'], {
+    ...(script === undefined ? {} : { script }),
+  });
+  checkWorldImports(target, bundled.imports);
+  return bundled;
+}
+
+export async function componentJob(target: BuildTarget): Promise<Componentization> {
+  const { source, sourceMap, inputs } = await bundleAgainstWorld(
+    target,
+    target.kind === 'app' ? scriptPath(target.wasm, `${target.name}.js`) : undefined,
   );
-  checkWorldImports(target, imports);
   return {
+    ...(sourceMap === undefined ? {} : { sourceMap }),
     name: target.name,
     engine: 'starlingmonkey',
     source,
@@ -290,26 +324,31 @@ function linkedFeatures(
 /** Every WIT package of the repository, which a single-engine world resolves against. */
 let fullRegistry: Promise<WitRegistry> | undefined;
 
-async function singleEngineJob(
+export async function singleEngineJob(
   app: BuildTarget,
   modules: readonly BuildTarget[],
   engine: SingleEngine,
 ): Promise<Componentization> {
+  // The app's world says what it may import, whichever build links it.
+  await bundleAgainstWorld(app);
   fullRegistry ??= readWitTree(witRoot).then((packages) => new WitRegistry(packages));
   // The app's own packages too: those its world keeps in `deps/` (WASI beyond wasi:io).
   const packages = [...(await fullRegistry).packages, ...app.registry.packages];
   const registry = new WitRegistry(engine === 'quickjs' ? withPreludeWasi(packages) : packages);
   const absent = absentHostInterfaces(app, modules);
   const link = linkLibrary({ host: 'external', absent, modules: alternativeSources(app, modules) });
-  let { source, inputs, hostImports } = await bundleEntry(app.entry, [link], []);
+  const wasm = app.engineWasm[engine];
+  let { source, sourceMap, inputs, hostImports } = await bundleEntry(app.entry, [link], [], {
+    script: scriptPath(wasm, `${app.name}.${engine}.js`),
+  });
   if (engine === 'quickjs') {
     // Bundled again from an entry that adds the prelude this bundle needs.
-    ({ source, inputs, hostImports } = await bundleEntry(
+    ({ source, sourceMap, inputs, hostImports } = await bundleEntry(
       quickJsEntry(app.entry, source),
       [quickJsBoundary(registry, new Set(absent.keys())), libraryWithoutSideEffects(), link],
       [],
       // QuickJS keeps the initialised heap, the functions' bytecode, in the component and in every instance.
-      true,
+      { minify: true, script: scriptPath(wasm, quickJsScriptName) },
     ));
   }
   // A world import names the interface with its package's version, as the registry has it.
@@ -346,7 +385,8 @@ async function singleEngineJob(
     registry,
     world,
     features: linkedFeatures(app, modules, inputs),
-    wasm: app.engineWasm[engine],
+    wasm,
+    ...(sourceMap === undefined ? {} : { sourceMap }),
     check: () => typecheckApp(app),
   };
 }
@@ -413,11 +453,18 @@ async function main(): Promise<void> {
   } finally {
     processes.close();
   }
-  for (const { from, to } of bundled) await copyFile(from, to);
+  for (const { from, to } of bundled) {
+    await copyFile(from, to);
+    if (existsSync(sourceMapPath(from))) await copyFile(sourceMapPath(from), sourceMapPath(to));
+    const record = await readBuildRecord(from);
+    if (record !== undefined) await writeBuildRecord(to, record);
+  }
 }
 
-// A build error is the message, not a stack: it names the file and the cause.
-await main().catch((error: unknown) => {
-  console.error(`build: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // A build error is the message, not a stack: it names the file and the cause.
+  await main().catch((error: unknown) => {
+    console.error(`build: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  });
+}

@@ -7,10 +7,12 @@
  * WAC script is generated and run with `wac compose`. Host imports (`inferlet:*`, `wasi:*`) pass through.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import { type BuildRecord, readBuildRecord, sourceMapPath, writeBuildRecord } from './lib/build-record.ts';
 import { cacheRoot, repoRoot } from './lib/paths.ts';
 import { type BuildTarget, loadTargets, providersFor } from './lib/targets.ts';
 
@@ -79,6 +81,25 @@ async function composeApp(app: BuildTarget, exporters: Map<string, BuildTarget>)
       `wac compose ${relative(repoRoot, scriptPath)} failed:\n${stderr.replace(/\nStack backtrace:[\s\S]*/, '')}`,
     );
   }
+  await writeBuildRecord(app.composedWasm, await compositionRecord(components));
+  // The app's frames in a stack are mapped by its own component's source map.
+  if (existsSync(sourceMapPath(app.wasm)))
+    await copyFile(sourceMapPath(app.wasm), sourceMapPath(app.composedWasm));
+}
+
+/** A composition is built from its components: their records together, so that a test sees it stale too. */
+async function compositionRecord(components: readonly BuildTarget[]): Promise<BuildRecord> {
+  const inputsHash = createHash('sha256');
+  let sources: BuildRecord['sources'] = {};
+  for (const component of components) {
+    const record = await readBuildRecord(component.wasm);
+    if (record === undefined) {
+      throw new Error(`${relative(repoRoot, component.wasm)} has no build record: run \`pnpm build\` first`);
+    }
+    inputsHash.update(record.inputsHash);
+    sources = { ...sources, ...record.sources };
+  }
+  return { inputsHash: inputsHash.digest('hex'), sources };
 }
 
 async function main(): Promise<void> {

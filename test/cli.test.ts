@@ -146,6 +146,21 @@ describe('inferlib run', () => {
       /\[host-shim: prefill \d+ tokens in [\d.]+ ms; first token at [\d.]+ ms; then \d+ tokens at [\d.]+ ms\/token\]\n/,
     );
   });
+
+  it.each(['bundled', 'starlingmonkey', 'composed'] as const)(
+    "prints an app error's stack at the app's TypeScript lines (%s), and a thrown object as its JSON",
+    async (build) => {
+      const client = builtComponentPath('test/fixtures', 'context-client', build);
+      const bug = await inferlib('run', client, '--cache-dir', cacheDir, '--', 'app-bug');
+      expect(bug.code).toBe(1);
+      expect(bug.stderr).toMatch(
+        /^TypeError: .*\n {4}at .*test\/fixtures\/context-client\/src\/component\.ts:245:\d+/m,
+      );
+      expect(bug.stderr).toMatch(/inferlet failed: .*\n$/);
+      const object = await inferlib('run', client, '--cache-dir', cacheDir, '--', 'throw-object');
+      expect(object.stderr).toBe('inferlet failed: a thrown object: {"code":7,"reason":"a thrown object"}\n');
+    },
+  );
 });
 
 describe('pnpm start --help', () => {

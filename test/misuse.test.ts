@@ -75,6 +75,8 @@ const cases: Record<string, () => Promise<string>> = {
   'generate with max-tokens -1': () => contextClientError('misuse', 'negative-max-tokens'),
   'generate with top-k -5': () => contextClientError('misuse', 'negative-top-k'),
   'generate with top-k 0': () => contextClientError('misuse', 'zero-top-k'),
+  'generate with top-p 1.5': () => contextClientError('misuse', 'top-p-above-one'),
+  'predict with temperature NaN': () => contextClientError('misuse', 'predict-nan'),
   'a context used after its drop': () => contextClientError('use-after-drop'),
   'a context dropped twice': () => contextClientError('drop-twice'),
   'a model used after its drop': () => contextClientError('model-after-drop'),

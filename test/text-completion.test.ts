@@ -83,11 +83,11 @@ describe.each(builds)('the %s inferlet (%s)', (app, build) => {
       expect(await complete(['--sampler', 'beam'])).toEqual({
         ok: false,
         trapped: false,
-        error: '--sampler beam: expected one of greedy, multinomial, top-p, top-k, min-p, top-k-top-p',
+        error: '--sampler "beam": expected one of greedy, multinomial, top-p, top-k, min-p, top-k-top-p',
       });
       expect(await complete(['-n', '-1'])).toMatchObject({
         ok: false,
-        error: '--max-tokens -1: expected a whole number ≥ 0',
+        error: '--max-tokens "-1": expected a whole number ≥ 0 (below 2^32)',
       });
       expect(await complete(['--frobnicate'])).toMatchObject({
         ok: false,
@@ -99,7 +99,7 @@ describe.each(builds)('the %s inferlet (%s)', (app, build) => {
       });
       expect(await complete(['--stop', ''])).toMatchObject({
         ok: false,
-        error: '--stop needs a non-empty text',
+        error: '--stop "": expected a non-empty text',
       });
     },
   );

@@ -1,5 +1,6 @@
 import { streams } from '@bytecodealliance/preview2-shim/io';
 import { readyPollable } from './pollable.ts';
+import type { StackMapper } from './source-map.ts';
 
 /** Where a guest's standard output and error go. */
 export type ConsoleSink = (stream: 'stdout' | 'stderr', text: string) => void;
@@ -61,6 +62,8 @@ export interface GuestConsole {
   };
   /** The message of the last uncaught error a guest printed since the last call, if any. */
   takeErrorMessage(): string | undefined;
+  /** Maps the frames of the stacks the guest prints from now on (its component's source map). */
+  mapStacks(mapStack: StackMapper): void;
 }
 
 /**
@@ -75,7 +78,9 @@ export function createGuestConsole(sink: ConsoleSink): GuestConsole {
   let previousWrite = '';
   let lastError: string | undefined;
   const stdout = new GuestOutputStream((text) => sink('stdout', text));
-  const stderr = new GuestOutputStream((text) => {
+  let mapStack: StackMapper = (text) => text;
+  const stderr = new GuestOutputStream((written) => {
+    const text = mapStack(written);
     if (text === 'Stack:\n') lastError = previousWrite.trimEnd();
     if (eventLoopRanDry.test(text))
       lastError = 'run returned a promise that never settles: nothing is left that could settle it';
@@ -86,6 +91,9 @@ export function createGuestConsole(sink: ConsoleSink): GuestConsole {
     imports: {
       'wasi:cli/stdout': { getStdout: () => stdout },
       'wasi:cli/stderr': { getStderr: () => stderr },
+    },
+    mapStacks(mapper) {
+      mapStack = mapper;
     },
     takeErrorMessage() {
       const message = lastError;

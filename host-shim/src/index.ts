@@ -16,5 +16,7 @@ export type { RunOutcome } from './run.ts';
 export { runInferlet } from './run.ts';
 export type { Cutoff } from './sampling.ts';
 export { distribution, SeededRandom, sampleToken } from './sampling.ts';
+export type { StackMapper } from './source-map.ts';
+export { loadStackMapper, sourceMapPath } from './source-map.ts';
 export type { Tokenizer } from './tokenizer.ts';
 export { qwen3Tokenizer } from './tokenizer.ts';

@@ -12,6 +12,8 @@ export type SentItem =
 export interface PassTime {
   readonly instanceId: string;
   readonly inputs: number;
+  /** Input positions the pass samples or gives distributions at: all of them in a decoding pass, fewer in a prompt's. */
+  readonly outputs: number;
   /**
    * Sampled tokens the guest read from its result: a token asked for only so that Pie answers the pass
    * (the queue asks one of every pass) is never read.

@@ -12,6 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 import { transpile } from '@bytecodealliance/jco';
 import type { ImportObject } from './host.ts';
 import { capMemories, pagesOf } from './memory-limit.ts';
+import { loadStackMapper, type StackMapper } from './source-map.ts';
 
 type Instantiate = (
   getCoreModule: (name: string) => Promise<WebAssembly.Module>,
@@ -24,6 +25,8 @@ export interface LoadedComponent {
   /** The interfaces it imports and exports, as the component names them (`wasi:io/poll@0.2.4`). */
   readonly imports: readonly string[];
   readonly exports: readonly string[];
+  /** Maps the frames of a stack the component prints to its sources, when its build left a source map. */
+  readonly mapStack?: StackMapper;
   /** A new instance of the component with the given imports; its exports keyed by interface. */
   instantiate(imports: ImportObject, options?: InstantiateOptions): Promise<Record<string, unknown>>;
 }
@@ -405,10 +408,12 @@ export async function loadComponent(
   const { imports, exports } = JSON.parse(
     await readFile(join(dir, interfaceFile), 'utf8'),
   ) as ComponentInterface;
+  const mapStack = typeof wasm === 'string' ? loadStackMapper(wasm) : undefined;
   return {
     dir,
     imports,
     exports,
+    ...(mapStack === undefined ? {} : { mapStack }),
     instantiate: (given, options = {}) => {
       const maxPages = options.memoryLimitBytes === undefined ? undefined : pagesOf(options.memoryLimitBytes);
       return instantiate((name) => coreModule(name, maxPages), given);

@@ -20,6 +20,7 @@ interface RunExport {
  */
 export async function runInferlet(component: LoadedComponent, instance: Instance): Promise<RunOutcome> {
   instance.console.takeErrorMessage();
+  if (component.mapStack !== undefined) instance.console.mapStacks(component.mapStack);
   const explain = (message: string): string => {
     if (staleHandle.test(message))
       return `a resource was used after it was dropped, or dropped twice (jco: ${message}), or its handle was made up`;

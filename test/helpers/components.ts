@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { type LoadedComponent, loadComponent } from '@inferlib/host-shim';
+import { changedSources } from '../../scripts/lib/build-record.ts';
 import { cacheRoot, repoRoot } from '../../scripts/lib/paths.ts';
 import { artifactPaths, type SingleEngine } from '../../scripts/lib/targets.ts';
 
@@ -36,10 +37,26 @@ export function builtComponentPath(
   return path;
 }
 
-export function loadBuilt(
+/** The command that builds `name` in `build` again. */
+function rebuildCommand(name: string, build: 'alone' | Exclude<AppBuild, 'node'>): string {
+  if (build === 'composed') return `pnpm build && pnpm compose ${name}`;
+  return `pnpm build ${build === 'alone' ? name : `${name}.${build}`}`;
+}
+
+/**
+ * A built component, refused when a source it was built from changed since: a test of a stale build would
+ * fail on a plain value diff, or pass on old code.
+ */
+export async function loadBuilt(
   group: ComponentGroup,
   name: string,
   build: 'alone' | Exclude<AppBuild, 'node'> = 'alone',
 ): Promise<LoadedComponent> {
-  return loadComponent(builtComponentPath(group, name, build), { cacheDir });
+  const path = builtComponentPath(group, name, build);
+  const changed = await changedSources(path);
+  if (changed === undefined || changed.length > 0) {
+    const why = changed === undefined ? 'has no build record' : `is older than ${changed.join(', ')}`;
+    throw new Error(`${relative(repoRoot, path)} ${why}: run \`${rebuildCommand(name, build)}\``);
+  }
+  return loadComponent(path, { cacheDir });
 }

@@ -40,7 +40,8 @@ const misuseMessages: Record<string, { readonly oneEngine: string; readonly comp
     composed: wrapped('max-tokens'),
   },
   'negative-top-k': { oneEngine: 'generate: top-k -5 is not a count (a u32)', composed: wrapped('top-k') },
-  'zero-top-k': { oneEngine: 'inferlet:core/forward.output-tokens-top-k: top-k 0 must be at least 1' },
+  'zero-top-k': { oneEngine: 'generate: top-k 0 keeps no token: it must be at least 1' },
+  'top-p-above-one': { oneEngine: 'generate: top-p 1.5 is not within (0, 1]' },
 };
 
 const valid = validator();
@@ -175,6 +176,10 @@ export function describeContextScenarios(build: AppBuild): void {
       // 'o t' spans the tokens ' two' and ' three'.
       expect(result.stopped.text).toBe('Echo me: one tw');
       expect(result.stopped.finish).toBe('stop-string');
+      // The context holds the answer without the stop string, closed as the template closes it.
+      expect(result.afterStop).toBe(
+        `${chatml('user', prompt)}${chatml('assistant', 'Echo me: one tw')}${chatml('user', 'Next.')}<|im_start|>assistant\n`,
+      );
       expect(result.forkAnswers).toEqual([generated, generated]);
       expect(result.predicted).toBe(tokenizer.encode(generated)[0]);
     });
@@ -209,7 +214,7 @@ export function describeContextScenarios(build: AppBuild): void {
         err: 'inferlib:context/structured.check: json-schema: /minProperties: the keyword minProperties is not supported',
       });
       expect(result.refused).toEqual({
-        err: 'inferlib:context/structured.complete-structured: top-p 1.5 is not within [0, 1]',
+        err: 'inferlib:context/structured.complete-structured: top-p 1.5 is not within (0, 1]',
       });
       expect(result.badRegex.err).toMatch(
         /^inferlib:context\/structured\.structured-generator: constraint regex: invalid regular expression: /,
@@ -331,6 +336,16 @@ export function describeContextScenarios(build: AppBuild): void {
         if (build === 'composed' && composed !== undefined) expect(error, misuse).toMatch(composed);
         else expect(error, misuse).toBe(oneEngine);
       }
+    });
+
+    it("generation's bad arguments are errs the app catches, in every build alike", async () => {
+      const { value } = await scenario(['errors']);
+      expect(JSON.parse(value)).toEqual({
+        complete: { err: 'inferlib:context/generation.complete: top-p 1.5 is not within (0, 1]' },
+        next: { err: 'inferlib:context/generation.generator: top-p 1.5 is not within (0, 1]' },
+        predict: { err: 'inferlib:context/generation.predict: temperature NaN is not a finite number ≥ 0' },
+        after: 'Echo me.',
+      });
     });
 
     it('generate with nothing filled fails', async () => {

@@ -8,6 +8,19 @@ describe.each(['node', 'bundled'] as const)('starter (%s)', (build) => {
     const app = await loadApp('examples', 'starter', build);
     const outcome = await runInferlet(app, createHost().createInstance({ args: ['Echo', 'me.'] }));
     // The host-shim's built-in model echoes the user's message.
-    expect(outcome).toMatchObject({ ok: true, returnValue: expect.stringMatching(/^Echo me\./) });
+    expect(outcome).toEqual({ ok: true, returnValue: 'Echo me.' });
+  });
+
+  it('answers --help, and names a bad option and its value', async () => {
+    const app = await loadApp('examples', 'starter', build);
+    const run = (args: string[]) => runInferlet(app, createHost().createInstance({ args }));
+    expect(await run(['--help'])).toMatchObject({
+      ok: true,
+      returnValue: expect.stringContaining('--max-tokens N'),
+    });
+    expect(await run(['-n', '0', 'Hi'])).toMatchObject({
+      ok: false,
+      error: '--max-tokens "0": expected a whole number ≥ 1 (below 2^32)',
+    });
   });
 });

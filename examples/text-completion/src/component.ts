@@ -3,13 +3,15 @@ import { complete, Generator, type StopConditions } from 'inferlib:context/gener
 import { Context } from 'inferlib:context/inference';
 import { Model } from 'inferlib:model/models';
 import { main } from '@inferlib/run-bindings';
-import { type Options, parseOptions, usage } from './options.ts';
+import { command, parseOptions, usage } from './options.ts';
+
+type Options = NonNullable<ReturnType<typeof parseOptions>>;
 
 /** The answer: streamed to the client, or returned with or without the end-of-turn token's text. */
 function answer(context: Context, options: Options, stop: StopConditions): string {
-  if (options.raw) return context.generate(options.sampler, stop);
-  if (!options.stream) return complete(context, options.sampler, stop).text;
-  const generator = new Generator(context, options.sampler, stop);
+  if (options.raw) return context.generate(options.samplerConfig, stop);
+  if (!options.stream) return complete(context, options.samplerConfig, stop).text;
+  const generator = new Generator(context, options.samplerConfig, stop);
   for (let step = generator.next(); step !== undefined; step = generator.next()) {
     if (step.text !== '') send(step.text);
   }
@@ -19,7 +21,7 @@ function answer(context: Context, options: Options, stop: StopConditions): strin
 
 export const run = main((args) => {
   const options = parseOptions(args);
-  if (options.help) return usage;
+  if (options === undefined) return usage(command);
   const model = Model.getAuto();
   const context = new Context(model);
   if (options.system !== undefined) context.fillSystem(options.system);
@@ -31,7 +33,7 @@ export const run = main((args) => {
   const text = answer(context, options, {
     maxTokens: options.maxTokens,
     eosSequences: model.eosTokens(),
-    stopStrings: [...options.stopStrings],
+    stopStrings: [...options.stop],
   });
   const decodeEnd = performance.now();
   const generatedTokens = context.getTokenIds().length - promptTokens;

@@ -1,105 +1,61 @@
 import type { SamplerConfig } from 'inferlib:context/inference';
+import { sampler as samplers } from '@inferlib/context-bindings';
+import { type Options, parseArguments, UsageError, usage } from '@inferlib/run-bindings';
 
-export const usage = `text-completion: completes a prompt as a chat turn on the runtime's default model.
+export const command = {
+  summary: "text-completion: completes a prompt as a chat turn on the runtime's default model.",
+  options: {
+    prompt: { kind: 'text', short: 'p', default: 'Say hello to the world.', help: 'the user message' },
+    maxTokens: { kind: 'count', short: 'n', default: 64, help: 'stop after N generated tokens' },
+    system: { kind: 'text', help: 'a system message before the prompt' },
+    sampler: {
+      kind: 'choice',
+      choices: ['greedy', 'multinomial', 'top-p', 'top-k', 'min-p', 'top-k-top-p'],
+      default: 'greedy',
+      help: 'how the next token is chosen',
+    },
+    temperature: { kind: 'number', default: 0.7, help: 'for the sampling samplers' },
+    topP: { kind: 'number', default: 0.9, max: 1, help: 'for top-p and top-k-top-p' },
+    topK: { kind: 'count', default: 40, min: 1, help: 'for top-k and top-k-top-p' },
+    minP: { kind: 'number', default: 0.05, max: 1, help: 'for min-p' },
+    stop: { kind: 'texts', help: 'also stop where the text holds TEXT (not returned)' },
+    stream: { kind: 'switch', help: 'send the text to the client as it is generated, and return nothing' },
+    raw: { kind: 'switch', help: "return what generate returns: the end-of-turn token's text included" },
+  },
+} as const;
 
-  -p, --prompt TEXT       the user message (default: "Say hello to the world.")
-  -n, --max-tokens N      stop after N generated tokens (default 64)
-      --system TEXT       a system message before the prompt
-      --sampler NAME      greedy (default), multinomial, top-p, top-k, min-p or top-k-top-p
-      --temperature T     for the sampling samplers (default 0.7)
-      --top-p P           (default 0.9)   --top-k K (default 40)   --min-p P (default 0.05)
-      --stop TEXT         also stop where the text holds TEXT (not returned); may be given again
-      --stream            send the text to the client as it is generated, and return nothing
-      --raw               return what generate returns: the end-of-turn token's text included
-  -h, --help              this text`;
+export { usage };
 
-export interface Options {
-  readonly help: boolean;
-  readonly prompt: string;
-  readonly maxTokens: number;
-  readonly system: string | undefined;
-  readonly sampler: SamplerConfig;
-  readonly stopStrings: readonly string[];
-  readonly stream: boolean;
-  readonly raw: boolean;
+type Given = Options<typeof command>;
+
+/** The sampler the options name, with their values. */
+function samplerOf({ sampler, temperature, topP, topK, minP }: Given): SamplerConfig {
+  switch (sampler) {
+    case 'greedy':
+      return samplers.greedy();
+    case 'multinomial':
+      return samplers.multinomial({ temperature });
+    case 'top-p':
+      return samplers.topP({ temperature, p: topP });
+    case 'top-k':
+      return samplers.topK({ temperature, k: topK });
+    case 'min-p':
+      return samplers.minP({ temperature, p: minP });
+    case 'top-k-top-p':
+      return samplers.topKTopP({ temperature, k: topK, p: topP });
+  }
 }
 
-const aliases: Record<string, string> = { '-p': '--prompt', '-n': '--max-tokens', '-h': '--help' };
-const valued = new Set([
-  '--prompt',
-  '--max-tokens',
-  '--system',
-  '--sampler',
-  '--temperature',
-  '--top-p',
-  '--top-k',
-  '--min-p',
-  '--stop',
-]);
-const switches = new Set(['--help', '--stream', '--raw']);
-
-function number(name: string, text: string | undefined, fallback: number, integer = false): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
-    throw new Error(`${name} ${text}: expected a ${integer ? 'whole ' : ''}number ≥ 0`);
+/** The client's options and the sampler they name, or `undefined` for `--help`; a mistake names the option. */
+export function parseOptions(
+  args: readonly string[],
+): (Given & { samplerConfig: SamplerConfig }) | undefined {
+  const parsed = parseArguments(args, command);
+  if (parsed === undefined) return undefined;
+  const { options } = parsed;
+  if (options.stream && options.raw) throw new UsageError('--stream and --raw: choose one');
+  if (options.raw && options.stop.length > 0) {
+    throw new UsageError('--raw and --stop: generate stops on tokens only; leave out --raw to stop on text');
   }
-  return value;
-}
-
-/** Parses the client's arguments; a mistake throws an error that names it. */
-export function parseOptions(args: readonly string[]): Options {
-  const given = new Map<string, string>();
-  const stopStrings: string[] = [];
-  const on = new Set<string>();
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index] ?? '';
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=')
-        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-        : [aliases[arg] ?? arg, undefined];
-    if (switches.has(flag) && inline === undefined) {
-      on.add(flag);
-      continue;
-    }
-    if (!valued.has(flag)) throw new Error(`unknown argument ${JSON.stringify(arg)}; see --help`);
-    const value = inline ?? args[++index];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    if (flag === '--stop') {
-      if (value === '') throw new Error('--stop needs a non-empty text');
-      stopStrings.push(value);
-    } else {
-      given.set(flag, value);
-    }
-  }
-  const temperature = number('--temperature', given.get('--temperature'), 0.7);
-  const topP = number('--top-p', given.get('--top-p'), 0.9);
-  const topK = number('--top-k', given.get('--top-k'), 40, true);
-  const minP = number('--min-p', given.get('--min-p'), 0.05);
-  const samplers: Record<string, SamplerConfig> = {
-    greedy: { tag: 'greedy' },
-    multinomial: { tag: 'multinomial', val: temperature },
-    'top-p': { tag: 'top-p', val: [temperature, topP] },
-    'top-k': { tag: 'top-k', val: [temperature, topK] },
-    'min-p': { tag: 'min-p', val: [temperature, minP] },
-    'top-k-top-p': { tag: 'top-k-top-p', val: [temperature, topK, topP] },
-  };
-  const samplerName = given.get('--sampler') ?? 'greedy';
-  const sampler = samplers[samplerName];
-  if (sampler === undefined)
-    throw new Error(`--sampler ${samplerName}: expected one of ${Object.keys(samplers).join(', ')}`);
-  if (on.has('--stream') && on.has('--raw')) throw new Error('--stream and --raw: choose one');
-  if (on.has('--raw') && stopStrings.length > 0) {
-    throw new Error('--raw and --stop: generate stops on tokens only; leave out --raw to stop on text');
-  }
-  return {
-    help: on.has('--help'),
-    prompt: given.get('--prompt') ?? 'Say hello to the world.',
-    maxTokens: number('--max-tokens', given.get('--max-tokens'), 64, true),
-    system: given.get('--system'),
-    sampler,
-    stopStrings,
-    stream: on.has('--stream'),
-    raw: on.has('--raw'),
-  };
+  return { ...options, samplerConfig: samplerOf(options) };
 }

@@ -61,6 +61,11 @@ export function createForward(host: HostState, instance: InstanceState, common: 
         const time = {
           instanceId: instance.id,
           inputs: this.plan.inputs.length,
+          outputs: new Set(
+            [...this.plan.tokenRequests, ...this.plan.distributionRequests].flatMap(
+              (request) => request.indices,
+            ),
+          ).size,
           tokensRead: 0,
           ms: ended - startedAt,
           startedAt,

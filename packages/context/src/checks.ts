@@ -1,23 +1,36 @@
 import type { SamplerConfig } from 'inferlib:context/inference';
+import { countProblem, samplerProblem, temperatureProblem, topKProblem } from '@inferlib/support';
 
 export const iface = 'inferlib:context/inference';
 
-/**
- * A count as a caller meant it. In one engine a negative or fractional number arrives as it is; through the
- * WIT a negative one arrives wrapped around as 2^32 − n (the caller's lowering does not check), so 2^31 or
- * more, which no generation could mean, is refused too.
- */
-export function checkCount(call: string, name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) {
-    throw new Error(`${call}: ${name} ${value} is not a count (a u32)`);
-  }
-  if (value >= 2 ** 31) {
-    throw new Error(
-      `${call}: ${name} ${value} is 2^31 or more, which no generation means; a negative number wrapped around to a u32?`,
-    );
-  }
+function refuse(call: string, problem: string | undefined): void {
+  if (problem !== undefined) throw new Error(`${call}: ${problem}`);
 }
 
+/** Refuses a count no caller meant: negative, fractional, past a u32, or a negative one wrapped around. */
+export function checkCount(call: string, name: string, value: number): void {
+  refuse(call, countProblem(name, value));
+}
+
+/** Refuses a sampler value the host would trap on, before any pass is made. */
 export function checkSampler(call: string, sampler: SamplerConfig): void {
-  if (sampler.tag === 'top-k' || sampler.tag === 'top-k-top-p') checkCount(call, 'top-k', sampler.val[1]);
+  refuse(call, samplerProblem(sampler));
+}
+
+/** `predict`'s values: what `output-distributions` takes. */
+export function checkDistributionRequest(call: string, temperature: number, topK: number | undefined): void {
+  refuse(call, temperatureProblem(temperature) ?? (topK === undefined ? undefined : topKProblem(topK)));
+}
+
+/**
+ * Runs `body` as the export of a function whose WIT result is `result<_, string>`: an error it throws becomes
+ * the `err`, thrown as its text (componentize-js's convention, and what an app in one engine catches), so that
+ * a mistake is catchable in the app in every build.
+ */
+export function errAsText<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    throw error instanceof Error ? error.message : error;
+  }
 }

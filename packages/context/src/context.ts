@@ -324,9 +324,22 @@ export class Context {
     this.#shownPending = this.#pending.length;
   }
 
-  /** A context holding the same tokens, sharing the full KV pages. */
-  fork(): Context {
+  /**
+   * Replaces the last `count` generated tokens with the tokens of `text`, as plain text: what a stop string
+   * leaves of the token it begins in. The slots given back are written again by the next pass.
+   */
+  replaceGenerated(count: number, text: string): void {
     this.settle();
+    this.#takeBack(count);
+    if (text !== '') this.appendGenerated(this.#session.tokenizeLiteral(text));
+  }
+
+  /**
+   * A context holding the same tokens, sharing the full KV pages. The pending tokens are run first: a fork
+   * shares only pages of processed tokens, and what was filled is what its user means to share.
+   */
+  fork(): Context {
+    this.flush();
     const child = new (this.constructor as new (session: Session, conversation: Conversation) => Context)(
       this.#session,
       this.#conversation.clone(),

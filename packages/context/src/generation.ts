@@ -8,7 +8,7 @@ import type {
 } from 'inferlib:context/generation';
 import type { SamplerConfig } from 'inferlib:context/inference';
 import { checkLive, refuseAfterDrop } from '@inferlib/support';
-import { checkCount, checkSampler } from './checks.ts';
+import { checkDistributionRequest, checkSampler, errAsText } from './checks.ts';
 import { type Context, checkStopConfig } from './context.ts';
 import { TextStream } from './text-stream.ts';
 
@@ -21,14 +21,14 @@ function checkStopConditions(call: string, stop: StopConditions): void {
   });
 }
 
-export class Generator {
+/** Generation from a context, one token per step; errors name `call` (the generator's, or `complete`'s). */
+class Generation {
   readonly #context: Context;
   readonly #sampler: SamplerConfig;
   readonly #maxTokens: number;
   readonly #text: TextStream;
 
-  constructor(context: Context, sampler: SamplerConfig, stop: StopConditions) {
-    const call = `${iface}.generator`;
+  constructor(call: string, context: Context, sampler: SamplerConfig, stop: StopConditions) {
     checkLive(context, call, 'context');
     checkSampler(call, sampler);
     checkStopConditions(call, stop);
@@ -38,8 +38,7 @@ export class Generator {
     this.#text = new TextStream((tokens) => context.detokenize(tokens), stop);
   }
 
-  next(): Step | undefined {
-    const call = `${iface}.generator.next`;
+  next(call: string): Step | undefined {
     checkLive(this.#context, call, 'context it generates from');
     if (this.#text.finish !== undefined || this.#maxTokens === 0) return undefined;
     const taken = this.#text.tokens.length;
@@ -47,11 +46,41 @@ export class Generator {
     const text = this.#text.push(token);
     // Tokens a speculative pass generated beyond a stop are not the context's.
     if (this.#text.finish !== undefined) this.#context.settle();
+    if (this.#text.finish === 'stop-string') {
+      // The context holds what the answer shows: the stop string's tokens are taken back.
+      const { kept, rest } = this.#text.answerTokens();
+      this.#context.replaceGenerated(this.#text.tokens.length - kept, rest);
+    }
     return { token, text };
   }
 
   finish(): FinishReason | undefined {
     return this.#maxTokens === 0 ? 'max-tokens' : this.#text.finish;
+  }
+}
+
+export class Generator {
+  /** The generation, or the error its arguments made, which is the `err` of the first `next`. */
+  readonly #generation: Generation | string;
+
+  constructor(context: Context, sampler: SamplerConfig, stop: StopConditions) {
+    let generation: Generation | string;
+    try {
+      generation = new Generation(`${iface}.generator`, context, sampler, stop);
+    } catch (error) {
+      generation = error instanceof Error ? error.message : String(error);
+    }
+    this.#generation = generation;
+  }
+
+  next(): Step | undefined {
+    const generation = this.#generation;
+    if (typeof generation === 'string') throw generation;
+    return errAsText(() => generation.next(`${iface}.generator.next`));
+  }
+
+  finish(): FinishReason | undefined {
+    return typeof this.#generation === 'string' ? undefined : this.#generation.finish();
   }
 
   [Symbol.dispose](): void {
@@ -62,17 +91,20 @@ export class Generator {
 refuseAfterDrop(Generator, `${iface}.generator`);
 
 export function complete(context: Context, sampler: SamplerConfig, stop: StopConditions): Completion {
-  checkLive(context, `${iface}.complete`, 'context');
-  const generator = new Generator(context, sampler, stop);
-  let text = '';
-  const tokens: number[] = [];
-  for (let step = generator.next(); step !== undefined; step = generator.next()) {
-    text += step.text;
-    tokens.push(step.token);
-  }
-  return { text, tokens: Uint32Array.from(tokens), finish: generator.finish() ?? 'max-tokens' };
+  const call = `${iface}.complete`;
+  return errAsText(() => {
+    const generation = new Generation(call, context, sampler, stop);
+    let text = '';
+    const tokens: number[] = [];
+    for (let step = generation.next(call); step !== undefined; step = generation.next(call)) {
+      text += step.text;
+      tokens.push(step.token);
+    }
+    return { text, tokens: Uint32Array.from(tokens), finish: generation.finish() ?? 'max-tokens' };
+  });
 }
 
+/** A fork runs the pending tokens first, so that it shares what was filled (see `Context.fork`). */
 export function fork(context: Context): Context {
   checkLive(context, `${iface}.fork`, 'context');
   return context.fork();
@@ -80,10 +112,11 @@ export function fork(context: Context): Context {
 
 export function predict(context: Context, temperature: number, topK: number | undefined): Distribution {
   const call = `${iface}.predict`;
-  checkLive(context, call, 'context');
-  if (!(temperature >= 0)) throw new Error(`${call}: temperature ${temperature} is not ≥ 0`);
-  if (topK !== undefined) checkCount(call, 'top-k', topK);
-  return context.predict(call, temperature, topK);
+  return errAsText(() => {
+    checkLive(context, call, 'context');
+    checkDistributionRequest(call, temperature, topK);
+    return context.predict(call, temperature, topK);
+  });
 }
 
 export function fillTokens(context: Context, tokens: Uint32Array): void {

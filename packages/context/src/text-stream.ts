@@ -50,6 +50,8 @@ export class TextStream {
   #windowStart = 0;
   /** Final text not yet handed out: it may be the start of a stop string. */
   #text = '';
+  /** All the text handed out: the answer. */
+  #answer = '';
   #finish: Finish | undefined;
 
   constructor(detokenize: (tokens: Uint32Array) => string, stops: Stops) {
@@ -67,6 +69,26 @@ export class TextStream {
 
   /** Takes the next generated token; returns the text that became final. */
   push(token: number): string {
+    const text = this.#push(token);
+    this.#answer += text;
+    return text;
+  }
+
+  /**
+   * After a stop string: how many of the generated tokens hold only text the answer shows, and the text the
+   * answer shows beyond them (what the token the stop string begins in holds before it).
+   */
+  answerTokens(): { kept: number; rest: string } {
+    for (let kept = this.#tokens.length - 1; kept > 0; kept--) {
+      const text = this.#detokenize(Uint32Array.from(this.#tokens.slice(0, kept)));
+      if (!text.endsWith(replacement) && this.#answer.startsWith(text)) {
+        return { kept, rest: this.#answer.slice(text.length) };
+      }
+    }
+    return { kept: 0, rest: this.#answer };
+  }
+
+  #push(token: number): string {
     if (this.#finish !== undefined) throw new Error('TextStream: generation has finished');
     const tokens = this.#tokens;
     tokens.push(token);

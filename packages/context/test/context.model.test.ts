@@ -216,6 +216,8 @@ class Fork implements Command {
   }
   run(model: Model, real: Real): void {
     const parent = model.contexts[this.slot] as ModelContext;
+    // A fork runs its parent's pending tokens first, so that it shares them.
+    runPending(model, parent);
     const full = Math.floor(parent.processed.length / model.pageSize);
     const shared = full * model.pageSize;
     model.contexts[this.into] = {

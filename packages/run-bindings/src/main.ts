@@ -1,19 +1,11 @@
 import type * as Run from 'inferlet:core/run';
 import { getArguments, setReturn } from 'inferlib:environment/runtime';
+import { errorMessage, stackOf } from './errors.ts';
+
+export { errorMessage };
 
 /** The body of an inferlet: gets the client's arguments, returns the inferlet's result. */
 export type InferletBody = (args: string[]) => Promise<string> | string;
-
-/**
- * The message of a thrown value: an `Error`'s message; the text of a library call's `err`, which the single
- * engine throws as the string itself and a composition as an error carrying it (`payload`); else its text.
- * What an `err` of `run` carries.
- */
-export function errorMessage(thrown: unknown): string {
-  if (typeof thrown === 'object' && thrown !== null && 'payload' in thrown) return String(thrown.payload);
-  if (thrown instanceof Error) return thrown.message === '' ? thrown.name : thrown.message;
-  return typeof thrown === 'string' ? thrown : String(thrown);
-}
 
 /**
  * The `inferlet:core/run` export of an app: runs `body` with the arguments from
@@ -25,6 +17,9 @@ export function errorMessage(thrown: unknown): string {
  */
 export function main(body: InferletBody): typeof Run {
   const fail = (thrown: unknown): never => {
+    // Where the app went wrong, on stderr (the host-shim maps it to the sources); the run's error is the message.
+    const stack = stackOf(thrown);
+    if (stack !== undefined) console.error(stack);
     // A `result` export signals `err` by throwing its payload.
     throw errorMessage(thrown);
   };
@@ -42,3 +37,14 @@ export function main(body: InferletBody): typeof Run {
     }) as unknown as typeof Run.run,
   };
 }
+
+export {
+  type CommandSpec,
+  type OptionSpec,
+  type Options,
+  type Parsed,
+  parseArguments,
+  UsageError,
+  usage,
+  withOptions,
+} from './options.ts';

@@ -74,3 +74,10 @@ export function pushAll(target: number[], source: ArrayLike<number>): void {
 }
 export { byteLevelCodePoints, byteLevelEnd } from './byte-level.ts';
 export { SeededRandom } from './random.ts';
+export {
+  countProblem,
+  type SamplerValues,
+  samplerProblem,
+  temperatureProblem,
+  topKProblem,
+} from './samplers.ts';

@@ -32,6 +32,9 @@ import { unversioned, type WitPackage, type WitRegistry } from '../wit.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 const preludeDir = join(here, 'prelude');
 
+/** What componentize-qjs names the app's script in a stack (`at run (componentize-qjs:user.js:14:2003)`). */
+export const quickJsScriptName = 'user.js';
+
 export const componentizeQjsVersion: string = (
   JSON.parse(await readFile(join(repoRoot, 'node_modules', 'componentize-qjs', 'package.json'), 'utf8')) as {
     version: string;

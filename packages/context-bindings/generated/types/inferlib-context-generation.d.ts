@@ -2,12 +2,15 @@
 /// <reference path="./inferlib-context-inference.d.ts" />
 declare module 'inferlib:context/generation' {
   /**
-   * Generates until a stop condition holds.
+   * Generates until a stop condition holds; a stop string is taken back out of the context, as by
+   * `generator`.
    */
   export function complete(context: Context, sampler: SamplerConfig, stop: StopConditions): Completion;
   /**
-   * A new context holding the same tokens. Its KV pages that are full are the parent's, shared and never
-   * written again by either; each page is freed when its last holder drops it.
+   * A new context holding the same tokens. The parent's pending tokens are run first (one forward pass), so
+   * that what was filled is shared. Its KV pages that are full are the parent's, shared and never written
+   * again by either; each page is freed when its last holder drops it. The last, partial page is not shared:
+   * the fork computes its tokens again.
    */
   export function fork(context: Context): Context;
   /**
@@ -64,7 +67,8 @@ declare module 'inferlib:context/generation' {
      */
     text: string,
     /**
-     * Every token generated, including those of the sequence or stop string that ended it.
+     * Every token generated, including those of the sequence or stop string that ended it (the context
+     * holds the answer's text instead of a stop string's tokens: see `generator`).
      */
     tokens: Uint32Array,
     finish: FinishReason,
