@@ -3,12 +3,13 @@
  * produces (in one engine: the app's sources in Node, as the single-engine build behaves; the hostile
  * fixture's behaviours in its single-engine build).
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { createHost, type HostOptions, type Limits, loadComponent, runInferlet } from '@inferlib/host-shim';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sourceHashes, writeBuildRecord } from '../scripts/lib/build-record.ts';
 import { loadApp } from './helpers/builds.ts';
-import { cacheDir, loadBuilt, repoRoot } from './helpers/components.ts';
+import { type ComponentGroup, cacheDir, loadBuilt, repoRoot } from './helpers/components.ts';
 
 /** The rows of the README's "When something goes wrong" table: misuse → message, backticks removed. */
 async function readmeRows(): Promise<Map<string, string>> {
@@ -64,6 +65,26 @@ async function loadError(bytes: Uint8Array): Promise<string> {
   }
 }
 
+/** The error a component test meets on a single-engine build older than its sources, in a scratch app folder. */
+async function staleBuildError(): Promise<string> {
+  const scratch = join('node_modules', '.cache', 'inferlib', 'misuse');
+  const app = join(scratch, 'examples', '<app>');
+  const source = join(app, 'src', 'component.ts');
+  const wasm = join(repoRoot, app, 'dist', '<app>.bundled.wasm');
+  await mkdir(join(repoRoot, app, 'src'), { recursive: true });
+  await mkdir(dirname(wasm), { recursive: true });
+  await writeFile(join(repoRoot, source), 'export const run = 1;\n');
+  await writeFile(wasm, '');
+  await writeBuildRecord(wasm, { inputsHash: 'built', sources: await sourceHashes([source]) });
+  await writeFile(join(repoRoot, source), 'export const run = 2;\n');
+  try {
+    await loadBuilt(join(scratch, 'examples') as ComponentGroup, '<app>', 'bundled');
+    return 'loaded';
+  } catch (error) {
+    return (error as Error).message.replaceAll(`${scratch}/`, '');
+  }
+}
+
 async function runError(group: 'examples' | 'packages', name: string): Promise<string> {
   const outcome = await runInferlet(await loadBuilt(group, name, 'alone'), createHost().createInstance());
   return outcome.ok ? 'no error' : outcome.error;
@@ -87,6 +108,9 @@ const cases: Record<string, () => Promise<string>> = {
       '--schema',
       JSON.stringify({ type: 'object', properties: { tags: { type: 'array', uniqueItems: true } } }),
     ]),
+  'generate with max-tokens 99999999999': () => contextClientError('misuse', 'huge-max-tokens'),
+  'a thrown object': () => contextClientError('throw-object'),
+  'a test of a build older than its sources': staleBuildError,
   'a file that is not WebAssembly': () => loadError(new TextEncoder().encode('hello')),
   'a core module': () => loadError(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0)),
   "an app's own component, not composed": () => runError('examples', 'hello'),

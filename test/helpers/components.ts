@@ -56,7 +56,7 @@ export async function loadBuilt(
   const changed = await changedSources(path);
   if (changed === undefined || changed.length > 0) {
     const why = changed === undefined ? 'has no build record' : `is older than ${changed.join(', ')}`;
-    throw new Error(`${relative(repoRoot, path)} ${why}: run \`${rebuildCommand(name, build)}\``);
+    throw new Error(`${relative(repoRoot, path)} ${why}: run ${rebuildCommand(name, build)}`);
   }
   return loadComponent(path, { cacheDir });
 }
