@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../lib/paths.ts';
 import { scaffold } from '../new.ts';
+
+const run = promisify(execFile);
 
 const scratch = await mkdtemp(join(tmpdir(), 'inferlib-new-'));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
@@ -35,6 +40,17 @@ describe('pnpm new', () => {
       'wit/world.wit',
     ])
       expect(await readFile(join(dir, file), 'utf8'), file).not.toMatch(/\bstarter\b/);
+  });
+
+  it('leaves an app that passes pnpm lint, under any name', async () => {
+    for (const name of ['a', 'zz-top', 'my-app2']) {
+      const dir = join(scratch, 'lint', name);
+      await scaffold(name, dir);
+      // The repository's rules; outside its git tree, without its ignore file.
+      const biome = join(repoRoot, 'node_modules', '.bin', 'biome');
+      const config = `--config-path=${join(repoRoot, 'biome.json')}`;
+      await expect(run(biome, ['check', '--vcs-enabled=false', config, dir]), name).resolves.toBeDefined();
+    }
   });
 
   it('refuses a name WIT cannot use and a folder that exists', async () => {
