@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { usage } from '../examples/text-completion/src/options.ts';
+import { helpText } from '../examples/text-completion/src/options.ts';
 import { optionalValueOptions, runOptionSpec, runOptions } from '../host-shim/src/usage.ts';
 import { repoRoot } from './lib/paths.ts';
 import { artifactPaths } from './lib/targets.ts';
@@ -70,7 +70,7 @@ single-engine build (in the app's engine, QuickJS unless its package.json says o
 inferlib run options:
 ${runOptions}
 
-${usage}`);
+${helpText}`);
   process.exit(0);
 }
 

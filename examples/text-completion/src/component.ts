@@ -3,7 +3,7 @@ import { complete, Generator, type StopConditions } from 'inferlib:context/gener
 import { Context } from 'inferlib:context/inference';
 import { Model } from 'inferlib:model/models';
 import { main } from '@inferlib/run-bindings';
-import { command, parseOptions, usage } from './options.ts';
+import { helpText, parseOptions } from './options.ts';
 
 type Options = NonNullable<ReturnType<typeof parseOptions>>;
 
@@ -21,7 +21,7 @@ function answer(context: Context, options: Options, stop: StopConditions): strin
 
 export const run = main((args) => {
   const options = parseOptions(args);
-  if (options === undefined) return usage(command);
+  if (options === undefined) return helpText;
   const model = Model.getAuto();
   const context = new Context(model);
   if (options.system !== undefined) context.fillSystem(options.system);

@@ -1,6 +1,6 @@
 import type { SamplerConfig } from 'inferlib:context/inference';
 import { sampler as samplers } from '@inferlib/context-bindings';
-import { type Options, parseArguments, UsageError, usage } from '@inferlib/run-bindings';
+import { type Options, parseArguments, UsageError, usage } from '@inferlib/run-bindings/options';
 
 export const command = {
   summary: "text-completion: completes a prompt as a chat turn on the runtime's default model.",
@@ -24,7 +24,8 @@ export const command = {
   },
 } as const;
 
-export { usage };
+/** The `--help` text (`pnpm start --help` shows it without building). */
+export const helpText = usage(command);
 
 type Given = Options<typeof command>;
 

@@ -71,13 +71,7 @@ const flagOf = (name: string): string =>
   `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 
 const valueName = (spec: OptionSpec): string =>
-  spec.kind === 'choice'
-    ? spec.choices.join('|')
-    : spec.kind === 'count'
-      ? 'N'
-      : spec.kind === 'number'
-        ? 'X'
-        : 'TEXT';
+  spec.kind === 'choice' ? 'NAME' : spec.kind === 'count' ? 'N' : spec.kind === 'number' ? 'X' : 'TEXT';
 
 /** The `--help` text of `spec`. */
 export function usage(spec: CommandSpec): string {
@@ -89,7 +83,8 @@ export function usage(spec: CommandSpec): string {
         ? ` (default ${JSON.stringify(option.default)})`
         : '';
     const again = option.kind === 'texts' ? '; may be given again' : '';
-    return [`${short} ${flagOf(name)}${takes}`, `${option.help}${fallback}${again}`] as const;
+    const choices = option.kind === 'choice' ? `: ${option.choices.join(', ')}` : '';
+    return [`${short} ${flagOf(name)}${takes}`, `${option.help}${choices}${fallback}${again}`] as const;
   });
   rows.push(['-h, --help', 'this text']);
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;

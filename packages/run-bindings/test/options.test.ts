@@ -66,7 +66,8 @@ describe('parseArguments', () => {
     expect(withOptions(spec, () => 'ran')(['--help'])).toBe(usage(spec));
     expect(usage(spec)).toContain('-n, --max-tokens N');
     expect(usage(spec)).toContain('at most N tokens (default 64)');
-    expect(usage(spec)).toContain('--sampler greedy|top-p');
+    expect(usage(spec)).toContain('--sampler NAME');
+    expect(usage(spec)).toContain('how to sample: greedy, top-p (default "greedy")');
     expect(usage(spec)).toContain('-h, --help');
   });
 
