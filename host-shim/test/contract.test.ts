@@ -429,7 +429,7 @@ describe('tokenizer of the built-in model', () => {
 });
 
 describe('pass times', () => {
-  it('records the instance, inputs, tokens read and times of every pass, failed ones included', () => {
+  it('records the instance, inputs, outputs, tokens read and times of every pass, failed ones included', () => {
     const host = createHost({ models: [smallModel(4)] });
     const guest = guestOf(host.createInstance());
     const pages = guest.common.allocateResources(guest.queue, 0, 1);
@@ -447,9 +447,9 @@ describe('pass times', () => {
     expect(() => broken.execute()).toThrow(/no inputs/);
     const times = { ms: expect.any(Number), startedAt: expect.any(Number), readyAt: expect.any(Number) };
     expect(host.passTimes).toEqual([
-      { instanceId: guest.instance.id, inputs: 3, tokensRead: 2, ...times },
-      { instanceId: guest.instance.id, inputs: 1, tokensRead: 0, ...times },
-      { instanceId: guest.instance.id, inputs: 0, tokensRead: 0, ...times },
+      { instanceId: guest.instance.id, inputs: 3, outputs: 2, tokensRead: 2, ...times },
+      { instanceId: guest.instance.id, inputs: 1, outputs: 1, tokensRead: 0, ...times },
+      { instanceId: guest.instance.id, inputs: 0, outputs: 0, tokensRead: 0, ...times },
     ]);
   });
 });
