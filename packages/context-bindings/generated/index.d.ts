@@ -2,4 +2,5 @@
 /// <reference path="./types/inferlib-context-inference.d.ts" />
 /// <reference path="./types/inferlib-context-generation.d.ts" />
 /// <reference path="./types/inferlib-context-structured.d.ts" />
+/// <reference path="./types/inferlib-context-search.d.ts" />
 export {};

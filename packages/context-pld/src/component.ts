@@ -1,8 +1,11 @@
 import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
+import type * as Search from 'inferlib:context/search';
 import type * as Structured from 'inferlib:context/structured';
 import type { ExportOf } from '@inferlib/support';
 import {
+  beamSearch,
+  bestOf,
   Context,
   check,
   complete,
@@ -12,6 +15,7 @@ import {
   Generator,
   predict,
   StructuredGenerator,
+  score,
   seedSampling,
 } from './index.ts';
 
@@ -22,3 +26,4 @@ export const generation = { Generator, complete, fork, predict, fillTokens } sat
 export const structured = { check, completeStructured, StructuredGenerator, seedSampling } satisfies ExportOf<
   typeof Structured
 >;
+export const search = { score, beamSearch, bestOf } satisfies ExportOf<typeof Search>;

@@ -10,6 +10,8 @@ export class Context extends PlainContext {
 }
 
 export {
+  beamSearch,
+  bestOf,
   check,
   complete,
   completeStructured,
@@ -18,5 +20,6 @@ export {
   Generator,
   predict,
   StructuredGenerator,
+  score,
   seedSampling,
 } from '@inferlib/context';

@@ -1,9 +1,11 @@
 import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
+import type * as Search from 'inferlib:context/search';
 import type * as Structured from 'inferlib:context/structured';
 import type { ExportOf } from '@inferlib/support';
 import { Context } from './context.ts';
 import { complete, fillTokens, fork, Generator, predict } from './generation.ts';
+import { beamSearch, bestOf, score } from './search.ts';
 import { check, completeStructured, StructuredGenerator, seedSampling } from './structured.ts';
 
 export const inference = { Context } satisfies ExportOf<typeof Inference>;
@@ -13,3 +15,4 @@ export const generation = { Generator, complete, fork, predict, fillTokens } sat
 export const structured = { check, completeStructured, StructuredGenerator, seedSampling } satisfies ExportOf<
   typeof Structured
 >;
+export const search = { score, beamSearch, bestOf } satisfies ExportOf<typeof Search>;

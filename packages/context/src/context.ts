@@ -303,6 +303,15 @@ export class Context {
     return this.#session.vocabulary();
   }
 
+  /**
+   * How many tokens a distribution over the whole vocabulary holds: the vocabulary `get-vocabs` lists and the
+   * end-of-turn tokens, which it may leave out. The host ABI tells no other size, and Pie's engine fails a
+   * pass that asks for more tokens than the model has.
+   */
+  vocabularySize(): number {
+    return Math.max(this.vocabulary().size, ...this.endOfTurn().map((id) => id + 1));
+  }
+
   endOfTurn(): readonly number[] {
     return this.#session.endOfTurn();
   }
@@ -380,6 +389,74 @@ export class Context {
       );
     }
     return distribution;
+  }
+
+  /**
+   * The log-probability at temperature 1 of each token of `continuation` after the context's tokens and the
+   * continuation's before it. The first pass runs the pending tokens and the continuation and asks for the
+   * likeliest `topKs[0]` at every position; each later pass asks for more of the distribution (the next of
+   * `topKs`, at most the whole vocabulary) at the positions whose token was not found yet, running the
+   * continuation again from the first of them. The continuation is then taken back: the context holds the
+   * tokens it held, its pending ones run.
+   */
+  logProbabilities(call: string, continuation: readonly number[], topKs: readonly number[]): number[] {
+    const logProbabilities = continuation.map(() => Number.NaN);
+    if (continuation.length === 0) return logProbabilities;
+    this.settle();
+    this.#recomputeLastIfNothingPending(call);
+    const length = this.#processed.length + this.#pending.length;
+    // The token each of the continuation's comes after: its distribution is that token's output.
+    const before = [this.#pending.pop() as number, ...continuation.slice(0, -1)];
+    let missing = continuation.map((_, index) => index);
+    let vocabularySize = Infinity;
+    try {
+      for (const [round, asked] of topKs.entries()) {
+        const topK = Math.min(asked, vocabularySize);
+        const first = missing[0] as number;
+        // Runs from the token before the first missing one; the first pass runs the pending tokens too.
+        if (round > 0) this.#truncate(length - 1 + first);
+        const offset = this.#pending.length - first;
+        pushAll(this.#pending, before.slice(first, (missing.at(-1) as number) + 1));
+        const indices = Uint32Array.from(missing, (index) => offset + index);
+        const result = this.#run(this.#pending, (pass) => pass.outputDistributions(indices, 1, topK));
+        this.#pending = [];
+        const distributions = result.distributions ?? [];
+        if (distributions.length !== missing.length) {
+          throw new Error(
+            `${call}: the forward pass returned ${distributions.length} distributions, not ${missing.length}: the model computed none (Pie's dummy model never does)`,
+          );
+        }
+        const notFound: number[] = [];
+        missing.forEach((index, at) => {
+          const { ids, probs } = distributions[at] as Distribution;
+          const found = ids.indexOf(continuation[index] as number);
+          if (found === -1) notFound.push(index);
+          else logProbabilities[index] = Math.log(probs[found] as number);
+        });
+        missing = notFound;
+        if (missing.length === 0) break;
+        if (round === 0) {
+          vocabularySize = this.vocabularySize();
+          for (const index of missing) {
+            const token = continuation[index] as number;
+            if (token >= vocabularySize) {
+              throw new Error(
+                `${call}: continuation[${index}] is token ${token}, outside the model's vocabulary (${vocabularySize} tokens)`,
+              );
+            }
+          }
+        }
+        if (topK >= vocabularySize || round === topKs.length - 1) {
+          const index = missing[0] as number;
+          throw new Error(
+            `${call}: continuation[${index}], token ${continuation[index]}, is not in the distribution over the whole vocabulary (the likeliest ${topK}) the host returned`,
+          );
+        }
+      }
+    } finally {
+      if (this.#processed.length > length) this.#truncate(length);
+    }
+    return logProbabilities;
   }
 
   fillTokens(tokens: ArrayLike<number>): void {

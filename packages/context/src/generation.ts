@@ -14,7 +14,7 @@ import { TextStream } from './text-stream.ts';
 
 const iface = 'inferlib:context/generation';
 
-function checkStopConditions(call: string, stop: StopConditions): void {
+export function checkStopConditions(call: string, stop: StopConditions): void {
   checkStopConfig(call, stop);
   stop.stopStrings.forEach((text, index) => {
     if (text === '') throw new Error(`${call}: stop-strings[${index}] is empty, so it would stop at once`);

@@ -1,7 +1,8 @@
 /**
- * The `inferlib:context/inference`, `generation` and `structured` interfaces, in-process: what a bundler alias
+ * The `inferlib:context/inference`, `generation`, `structured` and `search` interfaces, in-process: what a bundler alias
  * of any of these imports resolves to.
  */
 export { Context, type ProposeDrafts } from './context.ts';
 export { complete, fillTokens, fork, Generator, predict } from './generation.ts';
+export { beamSearch, bestOf, score } from './search.ts';
 export { check, completeStructured, StructuredGenerator, seedSampling } from './structured.ts';

@@ -8,19 +8,13 @@ import type { Completion, FinishReason, Step } from 'inferlib:context/generation
 import type { SamplerConfig } from 'inferlib:context/inference';
 import { type Constraint, check as checkMatcher, Grammar, type Matcher } from 'inferlib:grammar/matcher';
 import { checkLive, refuseAfterDrop } from '@inferlib/support';
-import { checkCount, checkSampler } from './checks.ts';
+import { checkCount } from './checks.ts';
 import type { Context } from './context.ts';
+import { type Candidate, checkLibrarySampler, draw, kept, temperatureOf, topKs } from './sampling.ts';
 import { Utf8Text } from './utf8-text.ts';
 
 const iface = 'inferlib:context/structured';
 
-/**
- * How much of the distribution a step asks for, one pass each: first the likeliest 32 (a trained model's
- * choice is in them), then more while none is allowed, up to the whole (`Infinity`). Each is 16 times the
- * one before: inside a component the library judges them interpreted, and the whole vocabulary costs it
- * about ten times what 16,384 do.
- */
-const topKs = [32, 1024, 16_384, Infinity];
 /**
  * How many candidates greedy judges at once, in turn, looking for the likeliest allowed one: the likeliest
  * alone first (a trained model's choice is mostly allowed), then more at a time.
@@ -47,70 +41,6 @@ export function check(constraint: Constraint): void {
   } catch (error) {
     throw `${iface}.check: ${messageOf(error)}`;
   }
-}
-
-/** The temperature a sampler draws at; greedy walks the distribution in order, asked at 1. */
-const temperatureOf = (sampler: SamplerConfig): number =>
-  sampler.tag === 'greedy' ? 0 : sampler.tag === 'multinomial' ? sampler.val : sampler.val[0];
-
-function checkStructuredSampler(call: string, sampler: SamplerConfig): void {
-  checkSampler(call, sampler);
-  const temperature = temperatureOf(sampler);
-  if (!(temperature >= 0) || !Number.isFinite(temperature)) {
-    throw new Error(`${call}: temperature ${temperature} is not a finite number ≥ 0`);
-  }
-  const [name, cutoff] =
-    sampler.tag === 'top-p' || sampler.tag === 'min-p'
-      ? [sampler.tag, sampler.val[1]]
-      : sampler.tag === 'top-k-top-p'
-        ? ['top-p', sampler.val[2]]
-        : [undefined, undefined];
-  if (cutoff !== undefined && !(cutoff >= 0 && cutoff <= 1)) {
-    throw new Error(`${call}: ${name} ${cutoff} is not within [0, 1]`);
-  }
-}
-
-interface Candidate {
-  readonly id: number;
-  readonly prob: number;
-}
-
-/** The allowed candidates (most probable first) the sampler keeps: its cut-off applied to them alone. */
-function kept(sampler: SamplerConfig, allowed: readonly Candidate[]): readonly Candidate[] {
-  const nucleus = (candidates: readonly Candidate[], p: number) => {
-    const total = candidates.reduce((sum, { prob }) => sum + prob, 0);
-    let running = 0;
-    const last = candidates.findIndex(({ prob }) => {
-      running += prob;
-      return running >= p * total;
-    });
-    return candidates.slice(0, last === -1 ? candidates.length : last + 1);
-  };
-  switch (sampler.tag) {
-    case 'top-k':
-      return allowed.slice(0, sampler.val[1]);
-    case 'top-p':
-      return nucleus(allowed, sampler.val[1]);
-    case 'min-p': {
-      const threshold = sampler.val[1] * (allowed[0]?.prob ?? 0);
-      return allowed.filter(({ prob }) => prob >= threshold);
-    }
-    case 'top-k-top-p':
-      return nucleus(allowed.slice(0, sampler.val[1]), sampler.val[2]);
-    default:
-      return allowed;
-  }
-}
-
-/** One of `candidates`, drawn in proportion to its probability with the uniform draw `random`. */
-function draw(candidates: readonly Candidate[], random: number): number {
-  const total = candidates.reduce((sum, { prob }) => sum + prob, 0);
-  let remaining = random * total;
-  for (const { id, prob } of candidates) {
-    remaining -= prob;
-    if (remaining < 0) return id;
-  }
-  return (candidates.at(-1) as Candidate).id;
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -164,7 +94,7 @@ export class StructuredGenerator {
     this.#sampler = sampler;
     this.#maxTokens = maxTokens;
     try {
-      checkStructuredSampler(call, sampler);
+      checkLibrarySampler(call, sampler);
       checkCount(call, 'max-tokens', maxTokens);
       try {
         this.#matcher = Grammar.compile(constraint).matcher();
@@ -291,11 +221,10 @@ export class StructuredGenerator {
    */
   #choose(matcher: Matcher): number {
     const context = this.#context;
-    const vocabulary = context.vocabulary();
     const temperature = temperatureOf(this.#sampler);
     const greedy = temperature === 0;
     // Then more of it, up to the whole: the vocabulary and the special tokens it leaves out (an end of turn).
-    const whole = Math.max(vocabulary.size, ...context.endOfTurn().map((id) => id + 1));
+    const whole = context.vocabularySize();
     for (const asked of topKs) {
       const topK = Math.min(asked, whole);
       const { ids, probs } = context.predict(this.#call, greedy ? 1 : temperature, topK);

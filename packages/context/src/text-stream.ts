@@ -4,6 +4,7 @@
  * character whose UTF-8 bytes are split across tokens. Detokenizing a window from the token before the new
  * ones keeps tokenizers that drop a leading space (SentencePiece) from changing the text.
  */
+import { pushAll } from '@inferlib/support';
 
 export type Finish = 'eos-sequence' | 'stop-string' | 'max-tokens';
 
@@ -104,6 +105,24 @@ export class TextStream {
     const held = heldBack(tokens.length, (index) => tokens[index], this.#stops.eosSequences);
     this.#text += this.#decode(tokens.length - held, false);
     return this.#takeFinal();
+  }
+
+  /** Ends generation where it is, as `max-tokens` does: the text held back, the stop strings still applied. */
+  end(): string {
+    if (this.#finish !== undefined) return '';
+    this.#finish = 'max-tokens';
+    return this.#release(this.#tokens.length);
+  }
+
+  /** A stream that goes on from where this one is, independently (a fork's). */
+  clone(): TextStream {
+    const copy = new TextStream(this.#detokenize, this.#stops);
+    pushAll(copy.#tokens, this.#tokens);
+    copy.#decoded = this.#decoded;
+    copy.#windowStart = this.#windowStart;
+    copy.#text = this.#text;
+    copy.#finish = this.#finish;
+    return copy;
   }
 
   /** Everything up to token `end` as final text, the stop strings still applied. */

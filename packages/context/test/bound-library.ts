@@ -1,6 +1,7 @@
 /** The context library's sources in Node, bound to a fresh host-shim instance: shared by its tests. */
 import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
+import type * as Search from 'inferlib:context/search';
 import type * as Structured from 'inferlib:context/structured';
 import type * as Models from 'inferlib:model/models';
 import { vi } from 'vitest';
@@ -22,6 +23,7 @@ export interface BoundLibrary {
   readonly Context: typeof Inference.Context;
   readonly generation: typeof Generation;
   readonly structured: typeof Structured;
+  readonly search: typeof Search;
 }
 
 /** A fresh host instance serving `spec`, and a copy of the library's sources bound to it. */
@@ -34,7 +36,8 @@ export async function loadBoundLibrary(spec: ModelSpec = builtinModel): Promise<
   const { Context } = await import('inferlib:context/inference');
   const generation = await import('inferlib:context/generation');
   const structured = await import('inferlib:context/structured');
-  return { host, instance, model: Model.getAuto(), Context, generation, structured };
+  const search = await import('inferlib:context/search');
+  return { host, instance, model: Model.getAuto(), Context, generation, structured, search };
 }
 
 /** `messages` rendered by `template`, as a model's chat template renders them. */
