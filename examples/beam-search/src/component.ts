@@ -1,6 +1,6 @@
 import { send } from 'inferlet:core/message';
-import { fillTokens, fork, predict } from 'inferlib:context/generation';
 import { Context } from 'inferlib:context/inference';
+import { beamSearch } from 'inferlib:context/search';
 import { Model } from 'inferlib:model/models';
 import { main } from '@inferlib/run-bindings';
 
@@ -40,64 +40,16 @@ function options(args: readonly string[]) {
   };
 }
 
-interface Beam {
-  readonly context: Context;
-  readonly tokens: readonly number[];
-  /** The sum of the log-probabilities of its tokens. */
-  readonly logProbability: number;
-}
-
-/** The mean log-probability of a beam's tokens, its end of turn counted when it has one. */
-const score = (logProbability: number, length: number): number => logProbability / Math.max(1, length);
-
 export const run = main((args) => {
   const chosen = options(args);
   if (chosen === undefined) return usage;
   const model = Model.getAuto();
-  const tokenizer = model.getTokenizer();
-  const endOfTurn = new Set(
-    model.eosTokens().flatMap((sequence) => (sequence.length === 1 ? [...sequence] : [])),
-  );
-  const root = new Context(model);
-  root.fillUser(chosen.prompt);
-  let beams: Beam[] = [{ context: root, tokens: [], logProbability: 0 }];
-  const finished: { tokens: readonly number[]; score: number }[] = [];
-  for (let step = 0; step < chosen.maxTokens && beams.length > 0; step++) {
-    // Every continuation of every beam by one of its k likeliest tokens; the k best overall survive.
-    const candidates = beams.flatMap((beam) => {
-      const { ids, probs } = predict(beam.context, 1, chosen.width);
-      return Array.from(ids, (token, index) => ({
-        beam,
-        token,
-        logProbability: beam.logProbability + Math.log(probs[index] ?? 0),
-      }));
-    });
-    candidates.sort((a, b) => b.logProbability - a.logProbability);
-    const next: Beam[] = [];
-    for (const { beam, token, logProbability } of candidates.slice(0, chosen.width)) {
-      if (endOfTurn.has(token)) {
-        finished.push({ tokens: beam.tokens, score: score(logProbability, beam.tokens.length + 1) });
-        continue;
-      }
-      // A fork shares the beam's full KV pages: only its last, partial page is computed again.
-      const context = fork(beam.context);
-      fillTokens(context, Uint32Array.of(token));
-      next.push({ context, tokens: [...beam.tokens, token], logProbability });
-    }
-    for (const beam of beams) beam.context[Symbol.dispose]();
-    beams = next;
-    if (finished.length >= chosen.width) break;
-  }
-  for (const beam of beams) {
-    finished.push({ tokens: beam.tokens, score: score(beam.logProbability, beam.tokens.length) });
-    beam.context[Symbol.dispose]();
-  }
-  finished.sort((a, b) => b.score - a.score);
-  const texts = finished.map(({ tokens }) => tokenizer.detokenize(Uint32Array.from(tokens)));
-  finished.forEach(({ score }, index) => {
-    send(`${score.toFixed(3)} ${JSON.stringify(texts[index])}\n`);
-  });
-  tokenizer[Symbol.dispose]();
+  const context = new Context(model);
+  context.fillUser(chosen.prompt);
+  const stop = { maxTokens: chosen.maxTokens, eosSequences: model.eosTokens(), stopStrings: [] };
+  const hypotheses = beamSearch(context, chosen.width, stop);
+  for (const { logProb, text } of hypotheses) send(`${logProb.toFixed(3)} ${JSON.stringify(text)}\n`);
+  context[Symbol.dispose]();
   model[Symbol.dispose]();
-  return texts[0] ?? '';
+  return hypotheses[0]?.text ?? '';
 });
