@@ -37,6 +37,7 @@ const ARGUMENTS: Record<string, string[]> = {
   'best-of-n': ['-p', 'Tell me about paged attention.', '-n', '3', '--max-tokens', '12'],
   'beam-search': ['-p', 'Tell me about paged attention.', '-k', '2', '--max-tokens', '12'],
   choose: ['-p', 'Pages of keys and values, shared by forks.', 'memory', 'networking', 'cooking'],
+  classify: ['-p', 'Pages of keys and values, shared by forks.', 'memory', 'networking', 'cooking'],
   'json-extract': ['-p', 'Ada Lovelace, 36, writes from ada@example.com.', '--max-tokens', '96'],
 };
 /**
