@@ -98,6 +98,8 @@ const cases: Record<string, () => Promise<string>> = {
   'generate with top-k 0': () => contextClientError('misuse', 'zero-top-k'),
   'generate with top-p 1.5': () => contextClientError('misuse', 'top-p-above-one'),
   'predict with temperature NaN': () => contextClientError('misuse', 'predict-nan'),
+  'score with a token id outside the vocabulary': () =>
+    contextClientError('misuse', 'score-outside-vocabulary'),
   'a context used after its drop': () => contextClientError('use-after-drop'),
   'a context dropped twice': () => contextClientError('drop-twice'),
   'a model used after its drop': () => contextClientError('model-after-drop'),

@@ -42,6 +42,10 @@ const misuseMessages: Record<string, { readonly oneEngine: string; readonly comp
   'negative-top-k': { oneEngine: 'generate: top-k -5 is not a count (a u32)', composed: wrapped('top-k') },
   'zero-top-k': { oneEngine: 'generate: top-k 0 keeps no token: it must be at least 1' },
   'top-p-above-one': { oneEngine: 'generate: top-p 1.5 is not within (0, 1]' },
+  'score-outside-vocabulary': {
+    oneEngine:
+      "inferlib:context/search.score: continuation[1] is token 200000, outside the model's vocabulary (151646 tokens)",
+  },
 };
 
 const valid = validator();
@@ -64,6 +68,21 @@ function expectReference(
     const logits = oracle.logits({ input, visible: entries.slice(0, position), adapter: undefined });
     expect(tokens[position], `token ${position}`).toBe(sampleToken(logits, temperature, cutoff, random));
   }
+}
+
+/** The reference model's log-probability of `token` after `tokens` (at temperature 1), and its rank there. */
+function referenceLogProbability(
+  tokens: readonly number[],
+  token: number,
+): { logProb: number; rank: number } {
+  const entries = tokens.map((each, position) => ({ token: each, position }));
+  const input = entries.at(-1);
+  if (input === undefined) throw new Error('no input');
+  const logits = oracle.logits({ input, visible: entries, adapter: undefined });
+  const max = logits.reduce((a, b) => Math.max(a, b), -Infinity);
+  const sum = logits.reduce((total, logit) => total + Math.exp(logit - max), 0);
+  const logit = logits[token] ?? 0;
+  return { logProb: logit - max - Math.log(sum), rank: logits.filter((each) => each > logit).length };
 }
 
 const chatml = (role: string, content: string) => `<|im_start|>${role}\n${content}<|im_end|>\n`;
@@ -237,6 +256,51 @@ export function describeContextScenarios(build: AppBuild): void {
         expect(outcome.ok && withoutEngineWords(JSON.parse(outcome.returnValue ?? ''))).toEqual(
           withoutEngineWords(result),
         );
+      }
+    });
+
+    it("search: score is the log of the reference model's probability, far outside the likeliest 32 too; beam search and best-of agree with complete", async () => {
+      const prompt = 'Echo me: one two three four.';
+      const continuation = [...tokenizer.encode(prompt).slice(0, 3), 100_000, 7, 151_000, 42, 12_345];
+      const { value } = await scenario(['search', prompt, JSON.stringify(continuation)]);
+      const result = JSON.parse(value);
+      const expected = continuation.map((token, index) =>
+        referenceLogProbability([...result.tokens, ...continuation.slice(0, index)], token),
+      );
+      expect(result.scores).toHaveLength(continuation.length);
+      expected.forEach(({ logProb }, index) => {
+        // The host's probabilities and the scores are f32: a few ulps of a log-probability.
+        expect(Math.abs(result.scores[index] - logProb), `score ${index}`).toBeLessThan(
+          1e-5 * Math.abs(logProb) + 1e-6,
+        );
+      });
+      expect(Math.max(...expected.map(({ rank }) => rank))).toBeGreaterThan(16_384);
+      expect(result.afterScore).toEqual(result.tokens);
+      const greedy = { tokens: result.greedy.tokens, text: result.greedy.text };
+      const withoutLogProb = ({ tokens, text }: { tokens: number[]; text: string }) => ({ tokens, text });
+      expect(result.oneBeam.map(withoutLogProb)).toEqual([greedy]);
+      expect(result.bestOfGreedy.map(withoutLogProb)).toEqual([greedy]);
+      expect(greedy.text).toBe(prompt);
+      // Beam search returns the beams that ended (at least 3, or the search goes on) and those still going.
+      expect(result.beams.length).toBeGreaterThanOrEqual(3);
+      expect(result.sampled).toHaveLength(3);
+      for (const hypotheses of [result.beams, result.sampled] as { logProb: number; text: string }[][]) {
+        const logProbs = hypotheses.map(({ logProb }) => logProb);
+        expect(logProbs).toEqual([...logProbs].sort((a, b) => b - a));
+        expect(hypotheses[0]?.text).toBe(prompt);
+      }
+      expect(result.noBeams).toEqual({
+        err: 'inferlib:context/search.beam-search: beams 0: at least 1 is needed',
+      });
+      expect(result.noAnswers).toEqual({ err: 'inferlib:context/search.best-of: n 0: at least 1 is needed' });
+      // Every build gives the same numbers and texts: the sources in Node are the reference.
+      if (build !== 'node') {
+        const node = await loadApp('test/fixtures', 'context-client', 'node');
+        const outcome = await runInferlet(
+          node,
+          createHost().createInstance({ args: ['search', prompt, JSON.stringify(continuation)] }),
+        );
+        expect(outcome.ok && JSON.parse(outcome.returnValue ?? '')).toEqual(result);
       }
     });
 
