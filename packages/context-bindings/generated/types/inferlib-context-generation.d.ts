@@ -15,6 +15,15 @@ declare module 'inferlib:context/generation' {
   export function fork(context: Context): Context;
   /**
    * Runs the pending tokens and returns the distribution of the next token after the last one.
+   * 
+   * `top-k` gives the `k` likeliest tokens, most probable first, each with its probability at `temperature`
+   * over the whole vocabulary (not renormalised over the `k`); `none` gives the likeliest 32, as Pie's
+   * engine does, not the whole vocabulary. The whole vocabulary is a `top-k` of its size, and no more (Pie's
+   * engine fails a pass that asks for more tokens than the model has): 151,646 for Qwen 3 (the tokens
+   * `get-vocabs` lists and the end of turn). It costs in proportion: measured on the host-shim, one
+   * position's whole distribution takes 70–105 ms in Node or a single-engine component and 400–500 ms
+   * composed, against 5–50 ms for 32, mostly the host sorting it and 151,646 ids and probabilities crossing
+   * into the component. For the probability of given tokens, `search.score` asks for it only when needed.
    */
   export function predict(context: Context, temperature: number, topK: number | undefined): Distribution;
   /**
