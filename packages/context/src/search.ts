@@ -74,6 +74,8 @@ export function beamSearch(context: Context, beams: number, stop: StopConditions
     checkStopConditions(call, stop);
     const stream = new TextStream((tokens) => context.detokenize(tokens), stop);
     let live: Beam[] = [{ context, stream, text: '', sum: 0 }];
+    /** The beams a step makes, until they replace `live`: forks to drop if the step fails. */
+    let next: Beam[] = [];
     /** Beams that ended at an end-of-turn sequence or a stop string, in the order they did. */
     const ended: Ranked[] = [];
     /** Beams cut at `max-tokens`. */
@@ -93,7 +95,6 @@ export function beamSearch(context: Context, beams: number, stop: StopConditions
           }));
         });
         candidates.sort((a, b) => b.sum - a.sum);
-        const next: Beam[] = [];
         for (const { beam, token, sum } of candidates.slice(0, beams)) {
           const stream = beam.stream.clone();
           const text = beam.text + stream.push(token);
@@ -108,11 +109,13 @@ export function beamSearch(context: Context, beams: number, stop: StopConditions
         }
         dropForks(live);
         live = next;
+        next = [];
       }
       const unfinished = live.map(({ stream, text, sum }) => ranked(stream, text + stream.end(), sum));
       return bestFirst([...ended, ...cut, ...unfinished]);
     } finally {
       dropForks(live);
+      dropForks(next);
     }
   });
 }
@@ -153,6 +156,7 @@ export function bestOf(
     checkLibrarySampler(call, sampler);
     checkStopConditions(call, stop);
     const topK = askedTopK(sampler);
+    checkCountOfAtLeastOne(call, 'top-k', topK);
     const temperature = temperatureOf(sampler);
     // One pass over the pending tokens; every answer's fork shares the full KV pages it wrote.
     context.flush();

@@ -428,7 +428,7 @@ describe('best-of', () => {
     expect(Math.max(...rest)).toBeLessThanOrEqual(prefill % 16);
   });
 
-  it('refuses n = 0 and a sampler out of range, naming the call', async () => {
+  it('refuses n = 0, a sampler out of range and a top-k of 0, naming the call', async () => {
     const library = await load();
     const context = asked(library, 'Echo me.');
     expect(errOf(() => library.search.bestOf(context, 0, greedy, untilEnd(library)))).toBe(
@@ -437,5 +437,8 @@ describe('best-of', () => {
     expect(
       errOf(() => library.search.bestOf(context, 2, { tag: 'top-p', val: [1, 1.5] }, untilEnd(library))),
     ).toBe('inferlib:context/search.best-of: top-p 1.5 is not within [0, 1]');
+    expect(
+      errOf(() => library.search.bestOf(context, 2, { tag: 'top-k', val: [1, 0] }, untilEnd(library))),
+    ).toBe('inferlib:context/search.best-of: top-k 0: at least 1 is needed');
   });
 });
