@@ -1,8 +1,9 @@
 import { send } from 'inferlet:core/message';
-import { Context, type SamplerConfig } from 'inferlib:context/inference';
+import { Context } from 'inferlib:context/inference';
 import { bestOf } from 'inferlib:context/search';
 import { seedSampling } from 'inferlib:context/structured';
 import { Model } from 'inferlib:model/models';
+import { sampler } from '@inferlib/context-bindings';
 import { main } from '@inferlib/run-bindings';
 
 const usage = `best-of-n: answers a prompt n ways from one prefill and returns the answer the model finds likeliest.
@@ -52,9 +53,8 @@ export const run = main((args) => {
   context.fillUser(chosen.prompt);
   seedSampling(context, BigInt.asUintN(64, BigInt(chosen.seed)));
   // One prefill; each answer is sampled in a fork sharing its full KV pages.
-  const sampler: SamplerConfig = { tag: 'top-k', val: [chosen.temperature, 50] };
   const stop = { maxTokens: chosen.maxTokens, eosSequences: model.eosTokens(), stopStrings: [] };
-  const answers = bestOf(context, chosen.n, sampler, stop);
+  const answers = bestOf(context, chosen.n, sampler.topK({ temperature: chosen.temperature, k: 50 }), stop);
   answers.forEach(({ logProb, text }, index) => {
     send(`[${index + 1}] ${logProb.toFixed(3)} ${JSON.stringify(text)}\n`);
   });

@@ -3,7 +3,6 @@
  * how much of the distribution to ask for, and a sampler's cut-off and draw applied to what it got.
  */
 import type { SamplerConfig } from 'inferlib:context/inference';
-import { checkSampler } from './checks.ts';
 
 /**
  * How much of the distribution a step asks for, one pass each: first the likeliest 32 (a trained model's
@@ -16,24 +15,6 @@ export const topKs = [32, 1024, 16_384, Infinity];
 /** The temperature a sampler draws at; 0 for greedy. */
 export const temperatureOf = (sampler: SamplerConfig): number =>
   sampler.tag === 'greedy' ? 0 : sampler.tag === 'multinomial' ? sampler.val : sampler.val[0];
-
-/** Refuses a sampler the library cannot draw with: a temperature or a cut-off out of range. */
-export function checkLibrarySampler(call: string, sampler: SamplerConfig): void {
-  checkSampler(call, sampler);
-  const temperature = temperatureOf(sampler);
-  if (!(temperature >= 0) || !Number.isFinite(temperature)) {
-    throw new Error(`${call}: temperature ${temperature} is not a finite number ≥ 0`);
-  }
-  const [name, cutoff] =
-    sampler.tag === 'top-p' || sampler.tag === 'min-p'
-      ? [sampler.tag, sampler.val[1]]
-      : sampler.tag === 'top-k-top-p'
-        ? ['top-p', sampler.val[2]]
-        : [undefined, undefined];
-  if (cutoff !== undefined && !(cutoff >= 0 && cutoff <= 1)) {
-    throw new Error(`${call}: ${name} ${cutoff} is not within [0, 1]`);
-  }
-}
 
 export interface Candidate {
   readonly id: number;

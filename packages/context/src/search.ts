@@ -7,26 +7,13 @@ import type { StopConditions } from 'inferlib:context/generation';
 import type { SamplerConfig } from 'inferlib:context/inference';
 import type { Hypothesis } from 'inferlib:context/search';
 import { checkLive } from '@inferlib/support';
-import { checkCount } from './checks.ts';
+import { checkCount, checkSampler, errAsText } from './checks.ts';
 import type { Context } from './context.ts';
 import { checkStopConditions } from './generation.ts';
-import { checkLibrarySampler, draw, kept, temperatureOf, topKs } from './sampling.ts';
+import { draw, kept, temperatureOf, topKs } from './sampling.ts';
 import { TextStream } from './text-stream.ts';
 
 const iface = 'inferlib:context/search';
-
-/**
- * Runs `body` for the WIT call `call`, whose result is a `result`: an error becomes its `err`, thrown as its
- * text (what componentize-js and the single-engine build take for an `err`), naming the call.
- */
-function asResult<T>(call: string, body: () => T): T {
-  try {
-    return body();
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw message.startsWith(`${call}: `) ? message : `${call}: ${message}`;
-  }
-}
 
 function checkCountOfAtLeastOne(call: string, name: string, value: number): void {
   checkCount(call, name, value);
@@ -35,7 +22,7 @@ function checkCountOfAtLeastOne(call: string, name: string, value: number): void
 
 export function score(context: Context, continuation: Uint32Array): Float32Array {
   const call = `${iface}.score`;
-  return asResult(call, () => {
+  return errAsText(() => {
     checkLive(context, call, 'context');
     return Float32Array.from(context.logProbabilities(call, Array.from(continuation), topKs));
   });
@@ -68,7 +55,7 @@ interface Beam {
 
 export function beamSearch(context: Context, beams: number, stop: StopConditions): Hypothesis[] {
   const call = `${iface}.beam-search`;
-  return asResult(call, () => {
+  return errAsText(() => {
     checkLive(context, call, 'context');
     checkCountOfAtLeastOne(call, 'beams', beams);
     checkStopConditions(call, stop);
@@ -150,13 +137,12 @@ export function bestOf(
   stop: StopConditions,
 ): Hypothesis[] {
   const call = `${iface}.best-of`;
-  return asResult(call, () => {
+  return errAsText(() => {
     checkLive(context, call, 'context');
     checkCountOfAtLeastOne(call, 'n', n);
-    checkLibrarySampler(call, sampler);
+    checkSampler(call, sampler);
     checkStopConditions(call, stop);
     const topK = askedTopK(sampler);
-    checkCountOfAtLeastOne(call, 'top-k', topK);
     const temperature = temperatureOf(sampler);
     // One pass over the pending tokens; every answer's fork shares the full KV pages it wrote.
     context.flush();

@@ -8,9 +8,9 @@ import type { Completion, FinishReason, Step } from 'inferlib:context/generation
 import type { SamplerConfig } from 'inferlib:context/inference';
 import { type Constraint, check as checkMatcher, Grammar, type Matcher } from 'inferlib:grammar/matcher';
 import { checkLive, refuseAfterDrop } from '@inferlib/support';
-import { checkCount } from './checks.ts';
+import { checkCount, checkSampler } from './checks.ts';
 import type { Context } from './context.ts';
-import { type Candidate, checkLibrarySampler, draw, kept, temperatureOf, topKs } from './sampling.ts';
+import { type Candidate, draw, kept, temperatureOf, topKs } from './sampling.ts';
 import { Utf8Text } from './utf8-text.ts';
 
 const iface = 'inferlib:context/structured';
@@ -94,7 +94,7 @@ export class StructuredGenerator {
     this.#sampler = sampler;
     this.#maxTokens = maxTokens;
     try {
-      checkLibrarySampler(call, sampler);
+      checkSampler(call, sampler);
       checkCount(call, 'max-tokens', maxTokens);
       try {
         this.#matcher = Grammar.compile(constraint).matcher();

@@ -111,7 +111,9 @@ export class TextStream {
   end(): string {
     if (this.#finish !== undefined) return '';
     this.#finish = 'max-tokens';
-    return this.#release(this.#tokens.length);
+    const text = this.#release(this.#tokens.length);
+    this.#answer += text;
+    return text;
   }
 
   /** A stream that goes on from where this one is, independently (a fork's). */
@@ -121,6 +123,7 @@ export class TextStream {
     copy.#decoded = this.#decoded;
     copy.#windowStart = this.#windowStart;
     copy.#text = this.#text;
+    copy.#answer = this.#answer;
     copy.#finish = this.#finish;
     return copy;
   }

@@ -436,9 +436,9 @@ describe('best-of', () => {
     );
     expect(
       errOf(() => library.search.bestOf(context, 2, { tag: 'top-p', val: [1, 1.5] }, untilEnd(library))),
-    ).toBe('inferlib:context/search.best-of: top-p 1.5 is not within [0, 1]');
+    ).toBe('inferlib:context/search.best-of: top-p 1.5 is not within (0, 1]');
     expect(
       errOf(() => library.search.bestOf(context, 2, { tag: 'top-k', val: [1, 0] }, untilEnd(library))),
-    ).toBe('inferlib:context/search.best-of: top-k 0: at least 1 is needed');
+    ).toBe('inferlib:context/search.best-of: top-k 0 keeps no token: it must be at least 1');
   });
 });
