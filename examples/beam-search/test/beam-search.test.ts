@@ -32,7 +32,7 @@ describe.each(['node', 'bundled'] as const)('beam-search (%s)', (build) => {
     const app = await loadApp('examples', 'beam-search', build);
     expect(await runInferlet(app, createHost().createInstance({ args: ['-k', '0'] }))).toMatchObject({
       ok: false,
-      error: '--width 0: expected a whole number ≥ 1',
+      error: '--width "0": expected a whole number ≥ 1 (below 2^32)',
     });
   });
 });
