@@ -190,6 +190,8 @@ async function componentizeIfChanged(
   if (!force && built?.inputsHash === inputsHash && existsSync(job.wasm)) {
     if (!sameSources(built.sources, record.sources)) {
       job.check();
+      // The same code from other sources (a comment added) moves the lines a stack is mapped to.
+      if (job.sourceMap !== undefined) await writeFile(sourceMapPath(job.wasm), job.sourceMap);
       await writeBuildRecord(job.wasm, record);
     }
     return 'unchanged';
