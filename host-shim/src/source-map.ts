@@ -13,13 +13,13 @@ export const sourceMapPath = (wasm: string): string => `${wasm}.map`;
 /** Rewrites the frames of one script in a text; what it cannot map stays as it is. */
 export type StackMapper = (text: string) => string;
 
+/** What is read of a source map before Node's `SourceMap` takes it: the script it is for. */
 interface SourceMapPayload {
   readonly file?: string;
-  readonly sources: readonly string[];
 }
 
 /** A frame's position: a path ending in a script name (after `/`, `:` or `@`), a line and a column. */
-const framePosition = /([^\s()@]*?)([^\s()@/:]+\.js):(\d+):(\d+)/g;
+const framePosition = /[^\s()@]*?([^\s()@/:]+\.js):(\d+):(\d+)/g;
 
 /** The mapper of `wasm`'s source map, if it has one; paths are given relative to `cwd`. */
 export function loadStackMapper(wasm: string, cwd = process.cwd()): StackMapper | undefined {
@@ -36,7 +36,7 @@ export function loadStackMapper(wasm: string, cwd = process.cwd()): StackMapper 
   const map = new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]);
   const folder = dirname(path);
   return (text) =>
-    text.replace(framePosition, (frame, _prefix: string, name: string, line: string, column: string) => {
+    text.replace(framePosition, (frame, name: string, line: string, column: string) => {
       if (name !== script) return frame;
       // Stack positions count from 1; a source map's from 0.
       const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as {
