@@ -289,7 +289,8 @@ export async function componentJob(target: BuildTarget): Promise<Componentizatio
 function absentHostInterfaces(app: BuildTarget, modules: readonly BuildTarget[]) {
   const absent = new Map<string, Set<string>>();
   for (const module of modules) {
-    if (module.world.exports.some((iface) => app.world.imports.includes(iface))) continue;
+    const reaching = [...module.world.exports, ...(module.manifest.reachedThrough ?? [])];
+    if (reaching.some((iface) => app.world.imports.includes(iface))) continue;
     for (const iface of module.manifest.onBehalfOfApp ?? []) {
       absent.set(iface, new Set([...(absent.get(iface) ?? []), module.name]));
     }

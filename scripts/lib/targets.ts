@@ -44,6 +44,11 @@ interface ComponentManifest {
    */
   readonly onBehalfOfApp?: readonly string[];
   /**
+   * Interfaces of other modules through which an app reaches the `onBehalfOfApp` calls too (queue:
+   * `inferlib:context/adapters`, whose calls the context makes on each of its passes).
+   */
+  readonly reachedThrough?: readonly string[];
+  /**
    * A module that exports the interfaces of another (`context-pld` of `context`): used only by the apps that
    * name it in `use`.
    */

@@ -304,6 +304,20 @@ export function describeContextScenarios(build: AppBuild): void {
       }
     });
 
+    it("adapters: a context's passes run with the adapter the app set, its forks too; every build agrees", async () => {
+      const prompt = 'Echo me: one two three four.';
+      const { value } = await scenario(['adapters', prompt]);
+      const result = JSON.parse(value);
+      expect(result.forked).toEqual(result.adapted);
+      expect(result.adapted).not.toEqual(result.plain);
+      expect(result.plainAnswer).toBe(prompt);
+      if (build !== 'node') {
+        const node = await loadApp('test/fixtures', 'context-client', 'node');
+        const outcome = await runInferlet(node, createHost().createInstance({ args: ['adapters', prompt] }));
+        expect(outcome.ok && JSON.parse(outcome.returnValue ?? '')).toEqual(result);
+      }
+    });
+
     it('renders fills with the model template, begin_of_sequence only on the first fill', async () => {
       const promptTemplate =
         '{% if begin_of_sequence %}[BOS]{% endif %}{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<gen>{% endif %}';

@@ -3,4 +3,5 @@
 /// <reference path="./types/inferlib-context-generation.d.ts" />
 /// <reference path="./types/inferlib-context-structured.d.ts" />
 /// <reference path="./types/inferlib-context-search.d.ts" />
+/// <reference path="./types/inferlib-context-adapters.d.ts" />
 export {};

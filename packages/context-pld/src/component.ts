@@ -1,3 +1,4 @@
+import type * as Adapters from 'inferlib:context/adapters';
 import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
 import type * as Search from 'inferlib:context/search';
@@ -17,6 +18,8 @@ import {
   StructuredGenerator,
   score,
   seedSampling,
+  setAdapter,
+  setAdapterSeed,
 } from './index.ts';
 
 export const inference = { Context } satisfies ExportOf<typeof Inference>;
@@ -27,3 +30,4 @@ export const structured = { check, completeStructured, StructuredGenerator, seed
   typeof Structured
 >;
 export const search = { score, beamSearch, bestOf } satisfies ExportOf<typeof Search>;
+export const adapters = { setAdapter, setAdapterSeed } satisfies ExportOf<typeof Adapters>;

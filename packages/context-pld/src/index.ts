@@ -22,4 +22,6 @@ export {
   StructuredGenerator,
   score,
   seedSampling,
+  setAdapter,
+  setAdapterSeed,
 } from '@inferlib/context';

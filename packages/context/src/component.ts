@@ -1,8 +1,10 @@
+import type * as Adapters from 'inferlib:context/adapters';
 import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
 import type * as Search from 'inferlib:context/search';
 import type * as Structured from 'inferlib:context/structured';
 import type { ExportOf } from '@inferlib/support';
+import { setAdapter, setAdapterSeed } from './adapters.ts';
 import { Context } from './context.ts';
 import { complete, fillTokens, fork, Generator, predict } from './generation.ts';
 import { beamSearch, bestOf, score } from './search.ts';
@@ -16,3 +18,4 @@ export const structured = { check, completeStructured, StructuredGenerator, seed
   typeof Structured
 >;
 export const search = { score, beamSearch, bestOf } satisfies ExportOf<typeof Search>;
+export const adapters = { setAdapter, setAdapterSeed } satisfies ExportOf<typeof Adapters>;

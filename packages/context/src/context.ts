@@ -198,6 +198,9 @@ export class Context {
   #ahead: number[] = [];
   /** The draws of samplers the library runs itself (structured generation); seeded on first use. */
   #random: SeededRandom | undefined;
+  /** The adapter slot and seed every pass runs with (`inferlib:context/adapters`), if set. */
+  #adapter: number | undefined;
+  #adapterSeed: bigint | undefined;
 
   /** `inferlib:context/inference`'s constructor takes a model; a fork passes its session and conversation. */
   constructor(model: Model | Session, conversation?: Conversation) {
@@ -288,6 +291,16 @@ export class Context {
     this.#random = new SeededRandom(seed);
   }
 
+  /** The adapter slot later passes run with; `undefined`: the base model. */
+  setAdapter(pointer: number | undefined): void {
+    this.#adapter = pointer;
+  }
+
+  /** The adapter seed later passes send; `undefined`: none. */
+  setAdapterSeed(seed: bigint | undefined): void {
+    this.#adapterSeed = seed;
+  }
+
   /** A uniform draw in [0, 1): seeded by `seedSampling`, else from the host's randomness. */
   random(): number {
     if (this.#random === undefined) {
@@ -367,6 +380,8 @@ export class Context {
     child.#turnStart = this.#turnStart;
     child.#filledUpTo = this.#filledUpTo;
     child.#promptTokens = this.#promptTokens;
+    child.#adapter = this.#adapter;
+    child.#adapterSeed = this.#adapterSeed;
     // A seeded parent's forks draw their own seeded streams; an unseeded one's seed themselves.
     if (this.#random !== undefined) {
       child.#random = new SeededRandom(BigInt(Math.floor(this.#random.next() * 2 ** 53)));
@@ -607,6 +622,8 @@ export class Context {
     );
     // Input i, at slot start + i, attends to every slot up to its own: one run of start + i + 1 falses.
     pass.attentionMask(Array.from(tokens, (_, index) => Uint32Array.of(start + index + 1)));
+    if (this.#adapter !== undefined) pass.setAdapter(this.#adapter);
+    if (this.#adapterSeed !== undefined) pass.setAdapterSeed(this.#adapterSeed);
     request(pass, tokens.length - 1);
     const result = pass.execute();
     pass[Symbol.dispose]();

@@ -2,6 +2,7 @@
  * The `inferlib:context/inference`, `generation`, `structured` and `search` interfaces, in-process: what a bundler alias
  * of any of these imports resolves to.
  */
+export { setAdapter, setAdapterSeed } from './adapters.ts';
 export { Context, type ProposeDrafts } from './context.ts';
 export { complete, fillTokens, fork, Generator, predict } from './generation.ts';
 export { beamSearch, bestOf, score } from './search.ts';

@@ -1,4 +1,5 @@
 /** The context library's sources in Node, bound to a fresh host-shim instance: shared by its tests. */
+import type * as Adapters from 'inferlib:context/adapters';
 import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
 import type * as Search from 'inferlib:context/search';
@@ -24,6 +25,7 @@ export interface BoundLibrary {
   readonly generation: typeof Generation;
   readonly structured: typeof Structured;
   readonly search: typeof Search;
+  readonly adapters: typeof Adapters;
 }
 
 /** A fresh host instance serving `spec`, and a copy of the library's sources bound to it. */
@@ -37,7 +39,8 @@ export async function loadBoundLibrary(spec: ModelSpec = builtinModel): Promise<
   const generation = await import('inferlib:context/generation');
   const structured = await import('inferlib:context/structured');
   const search = await import('inferlib:context/search');
-  return { host, instance, model: Model.getAuto(), Context, generation, structured, search };
+  const adapters = await import('inferlib:context/adapters');
+  return { host, instance, model: Model.getAuto(), Context, generation, structured, search, adapters };
 }
 
 /** `messages` rendered by `template`, as a model's chat template renders them. */
