@@ -17,7 +17,7 @@ async function withAdapter(): Promise<{ library: BoundLibrary; adapter: number }
   const model = (imports['inferlet:core/runtime'] as typeof Runtime).getModel(library.model.getName());
   const hostQueue = (model as Common.Model).createQueue();
   const [adapter = 0] = (imports['inferlet:core/common'] as typeof Common).allocateResources(hostQueue, 2, 1);
-  (imports['inferlet:zo/evolve'] as typeof Evolve).initializeAdapter(hostQueue, adapter, 4, 8, 2, 0.5, 0.1);
+  (imports['inferlet:zo/evolve'] as typeof Evolve).initializeAdapter(hostQueue, adapter, 4, 8, 2, 0.5, 0.125);
   return { library, adapter };
 }
 
