@@ -69,9 +69,10 @@ describe('pie-probe', () => {
       for (const record of records) {
         const where = `${scenario}: ${record.label}`;
         if (record.kind === 'distribution') {
+          // The temperature as Pie takes it (an f32), as the host-shim does.
           const [ids, probs] = distribution(
             logitsAfter(record.tokens),
-            record.temperature ?? 1,
+            Math.fround(record.temperature ?? 1),
             record.topK ?? 0,
           );
           expect(record.ids, where).toEqual(ids);
@@ -87,9 +88,10 @@ describe('pie-probe', () => {
             expect(token, `${where}, token ${index}`).toBe(argmax(logits));
           else if (record.sampler?.tag === 'top-k') {
             const [temperature, k] = record.sampler.val as number[];
-            expect(distribution(logits, temperature ?? 1, k ?? 1)[0], `${where}, token ${index}`).toContain(
-              token,
-            );
+            expect(
+              distribution(logits, Math.fround(temperature ?? 1), k ?? 1)[0],
+              `${where}, token ${index}`,
+            ).toContain(token);
           } else expect(token, where).toBeLessThan(tokenizer.vocabSize);
         }
       }

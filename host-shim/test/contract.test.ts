@@ -306,6 +306,23 @@ describe('adapters and zo', () => {
     expect(updated).not.toEqual(adapted);
   });
 
+  it('takes f32 arguments as f32, as a component hands them over, whatever a caller in Node passes', () => {
+    const initialized = (sigma: number, temperature: number) => {
+      const guest = newGuest({ models: [smallModel(4)] });
+      const [adapter = 0] = guest.common.allocateResources(guest.queue, 2, 1);
+      guest.evolve.initializeAdapter(guest.queue, adapter, 8, 16, 4, 0.5, sigma);
+      const pages = guest.common.allocateResources(guest.queue, 0, 1);
+      const pass = guest.forward.createForwardPass(guest.queue);
+      guest.forward.kvCache(pass, pages, 2);
+      guest.forward.inputTokens(pass, u32([1, 2]), u32([0, 1]));
+      guest.adapter.setAdapter(pass, adapter);
+      guest.forward.outputDistributions(pass, u32([1]), temperature, 6);
+      return run(guest, pass)?.getDistributions();
+    };
+    expect(initialized(0.1, 0.7)).toEqual(initialized(Math.fround(0.1), Math.fround(0.7)));
+    expect(initialized(0.1, 0.7)).not.toEqual(initialized(0.1000001, 0.7));
+  });
+
   it('upload sets adapter weights from a blob; download saves them on the host under a name', () => {
     const host = createHost({ models: [smallModel(4)] });
     const guest = guestOf(host.createInstance());

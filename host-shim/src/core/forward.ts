@@ -332,7 +332,13 @@ export function createForward(host: HostState, instance: InstanceState, common: 
   ) => {
     const call = `${iface}.${name}`;
     checkSampler(call, temperature, cutoff);
-    planOf(name, pass).tokenRequests.push({ indices: [...indices], temperature, cutoff });
+    // An f32 as a component hands it over (and Pie computes with it): the sources in Node pass a double.
+    const f32Cutoff = 'p' in cutoff ? { ...cutoff, p: Math.fround(cutoff.p) } : cutoff;
+    planOf(name, pass).tokenRequests.push({
+      indices: [...indices],
+      temperature: Math.fround(temperature),
+      cutoff: f32Cutoff,
+    });
   };
 
   return {
@@ -429,7 +435,7 @@ export function createForward(host: HostState, instance: InstanceState, common: 
       checkSampler(call, temperature, topK === undefined ? { kind: 'none' } : { kind: 'top-k', k: topK });
       planOf('output-distributions', pass).distributionRequests.push({
         indices: [...indices],
-        temperature,
+        temperature: Math.fround(temperature),
         topK,
       });
     },

@@ -48,13 +48,14 @@ export function createZoEvolve(common: CommonImports, forward: ForwardImports) {
         throw new Error(`${call}: mu-fraction ${muFraction} must be in (0, 1]`);
       if (!(initialSigma > 0)) throw new Error(`${call}: initial-sigma ${initialSigma} must be positive`);
       if (!Number.isFinite(alpha)) throw new Error(`${call}: alpha ${alpha} must be finite`);
+      // f32s as a component hands them over: the sources in Node pass doubles.
       slot('initialize-adapter', queue, adapterPtr).weights = weightsFrom([
         'init',
         rank,
-        alpha,
+        Math.fround(alpha),
         populationSize,
-        muFraction,
-        initialSigma,
+        Math.fround(muFraction),
+        Math.fround(initialSigma),
       ]);
     },
     updateAdapter(
@@ -71,7 +72,13 @@ export function createZoEvolve(common: CommonImports, forward: ForwardImports) {
       if (scores.length !== seeds.length)
         throw new Error(`${call}: ${scores.length} scores but ${seeds.length} seeds`);
       if (!(maxSigma > 0)) throw new Error(`${call}: max-sigma ${maxSigma} must be positive`);
-      adapter.weights = weightsFrom(['update', hashBytes(adapter.weights), ...scores, ...seeds, maxSigma]);
+      adapter.weights = weightsFrom([
+        'update',
+        hashBytes(adapter.weights),
+        ...Float32Array.from(scores),
+        ...seeds,
+        Math.fround(maxSigma),
+      ]);
     },
   };
 }
