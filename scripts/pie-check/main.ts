@@ -414,10 +414,19 @@ function cargoEnv(cache: string): NodeJS.ProcessEnv {
   };
 }
 
-/** The plan run_inferlets.py reads; its results file. */
-function writePlan(cache: string, plan: object): string {
-  const path = join(cache, 'plan.json');
-  writeFileSync(path, JSON.stringify({ pie_home: join(cache, 'pie-home'), ...plan }, null, 2));
+/** The step that places the Qwen 3 tokenizer for the dummy model in the cache's `hf/`, which it returns. */
+async function placeTokenizerStep(cache: string): Promise<string> {
+  const hfHome = join(cache, 'hf');
+  await step(`place the Qwen 3 tokenizer as ${DUMMY_MODEL} in ${hfHome}`, () => {
+    console.log(`  from ${placeTokenizer(hfHome)}`);
+  });
+  return hfHome;
+}
+
+/** The plan a mode's Python script reads, in `dir` (the cache, or a mode's own folder) with its engine home. */
+function writePlan(dir: string, plan: object): string {
+  const path = join(dir, 'plan.json');
+  writeFileSync(path, JSON.stringify({ pie_home: join(dir, 'pie-home'), ...plan }, null, 2));
   return path;
 }
 
@@ -431,10 +440,7 @@ async function dummyModelCheck(options: Options, cache: string, python: string):
   if (inferlets.length === 0) throw new StepError('no examples/*/dist/*.wasm after the build');
   console.log(`pie-check: inferlets ${inferlets.map((i) => i.name).join(', ')}`);
 
-  const hfHome = join(cache, 'hf');
-  await step(`place the Qwen 3 tokenizer as ${DUMMY_MODEL} in ${hfHome}`, () => {
-    console.log(`  from ${placeTokenizer(hfHome)}`);
-  });
+  const hfHome = await placeTokenizerStep(cache);
 
   const linkDir = join(cache, 'link-check');
   await step("build the link check (Pie's runtime crate as a library, same cargo target)", async () => {
@@ -595,10 +601,7 @@ async function hostileCheck(cache: string, python: string): Promise<boolean> {
   await step('build the hostile fixture (pnpm build hostile.bundled)', () =>
     run('pnpm', ['build', 'hostile.bundled'], { cwd: repoRoot }),
   );
-  const hfHome = join(cache, 'hf');
-  await step(`place the Qwen 3 tokenizer as ${DUMMY_MODEL} in ${hfHome}`, () => {
-    console.log(`  from ${placeTokenizer(hfHome)}`);
-  });
+  const hfHome = await placeTokenizerStep(cache);
   // What reaches 127.0.0.1 from the engine's inferlets; this process is free while the engine runs.
   const reached = { connections: 0, requests: 0 };
   const server = createServer((_request, response) => {
@@ -611,24 +614,19 @@ async function hostileCheck(cache: string, python: string): Promise<boolean> {
   // A plan and an engine home of its own, so that a run of another mode is not disturbed.
   const dir = join(cache, 'hostile');
   mkdirSync(dir, { recursive: true });
-  const plan = join(dir, 'plan.json');
   const inferlets = hostileRuns(port).map(({ args, timeoutS }) => ({
     name: basename(fixture),
     path: fixture,
     args,
     timeout_s: timeoutS ?? 60,
   }));
-  writeFileSync(
-    plan,
-    JSON.stringify({
-      pie_home: join(dir, 'pie-home'),
-      model: DUMMY_MODEL,
-      real_model: false,
-      results: join(dir, 'results.json'),
-      pass_log: null,
-      inferlets,
-    }),
-  );
+  const plan = writePlan(dir, {
+    model: DUMMY_MODEL,
+    real_model: false,
+    results: join(dir, 'results.json'),
+    pass_log: null,
+    inferlets,
+  });
   try {
     await step('start the engine (dummy mode, CPU, 127.0.0.1), run each behaviour, stop the engine', () =>
       run(python, [join(here, 'run_inferlets.py'), plan], {
@@ -661,31 +659,23 @@ async function enginesCheck(cache: string, python: string, app: string): Promise
   await step(`build ${app}'s single-engine builds (pnpm build ${app}.quickjs ${app}.starlingmonkey)`, () =>
     run('pnpm', ['build', `${app}.quickjs`, `${app}.starlingmonkey`], { cwd: repoRoot }),
   );
-  const hfHome = join(cache, 'hf');
-  await step(`place the Qwen 3 tokenizer as ${DUMMY_MODEL} in ${hfHome}`, () => {
-    console.log(`  from ${placeTokenizer(hfHome)}`);
-  });
+  const hfHome = await placeTokenizerStep(cache);
   // A plan and an engine home of its own, so that a run of another mode is not disturbed.
   const dir = join(cache, 'engines');
   mkdirSync(dir, { recursive: true });
-  const plan = join(dir, 'plan.json');
-  writeFileSync(
-    plan,
-    JSON.stringify({
-      pie_home: join(dir, 'pie-home'),
-      model: DUMMY_MODEL,
-      real_model: false,
-      results: join(dir, 'results.json'),
-      args: ARGUMENTS[app] ?? [],
-      builds: (['quickjs', 'starlingmonkey'] as const).map((engine) => ({
-        engine,
-        path: paths.engineWasm[engine],
-      })),
-      runs: 5,
-      concurrency: [32, 128, 256],
-      kv_share: 0.2,
-    }),
-  );
+  const plan = writePlan(dir, {
+    model: DUMMY_MODEL,
+    real_model: false,
+    results: join(dir, 'results.json'),
+    args: ARGUMENTS[app] ?? [],
+    builds: (['quickjs', 'starlingmonkey'] as const).map((engine) => ({
+      engine,
+      path: paths.engineWasm[engine],
+    })),
+    runs: 5,
+    concurrency: [32, 128, 256],
+    kv_share: 0.2,
+  });
   const code = await step('start the engine (dummy mode, CPU, 127.0.0.1), measure both builds, stop it', () =>
     run(python, [join(here, 'engines.py'), plan], {
       accept: [1],
