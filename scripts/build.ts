@@ -324,6 +324,9 @@ function linkedFeatures(
   return [...new Set([app, ...linked].flatMap((target) => target.manifest.features ?? []))];
 }
 
+/** The world checks of apps' single-engine builds in this run, by entry: both engines share one. */
+const worldChecked = new Map<string, Promise<Bundle>>();
+
 /** Every WIT package of the repository, which a single-engine world resolves against. */
 let fullRegistry: Promise<WitRegistry> | undefined;
 
@@ -332,8 +335,9 @@ export async function singleEngineJob(
   modules: readonly BuildTarget[],
   engine: SingleEngine,
 ): Promise<Componentization> {
-  // The app's world says what it may import, whichever build links it.
-  await bundleAgainstWorld(app);
+  // The app's world says what it may import, whichever build links it: checked once for both engines.
+  if (!worldChecked.has(app.entry)) worldChecked.set(app.entry, bundleAgainstWorld(app));
+  await worldChecked.get(app.entry);
   fullRegistry ??= readWitTree(witRoot).then((packages) => new WitRegistry(packages));
   // The app's own packages too: those its world keeps in `deps/` (WASI beyond wasi:io).
   const packages = [...(await fullRegistry).packages, ...app.registry.packages];
