@@ -21,25 +21,35 @@ interface SourceMapPayload {
 /** A frame's position: a path ending in a script name (after `/`, `:` or `@`), a line and a column. */
 const framePosition = /[^\s()@]*?([^\s()@/:]+\.js):(\d+):(\d+)/g;
 
-/** The mapper of `wasm`'s source map, if it has one; paths are given relative to `cwd`. */
-export function loadStackMapper(wasm: string, cwd = process.cwd()): StackMapper | undefined {
-  const path = sourceMapPath(wasm);
-  if (!existsSync(path)) return undefined;
-  let payload: SourceMapPayload;
+/** A source map read: the script it is for and its positions, or `undefined` when there is none to use. */
+function readSourceMap(path: string): { script: string; map: SourceMap } | undefined {
   try {
-    payload = JSON.parse(readFileSync(path, 'utf8')) as SourceMapPayload;
+    const payload = JSON.parse(readFileSync(path, 'utf8')) as SourceMapPayload;
+    if (payload.file === undefined) return undefined;
+    return {
+      script: payload.file,
+      map: new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]),
+    };
   } catch {
     return undefined;
   }
-  const script = payload.file;
-  if (script === undefined) return undefined;
-  const map = new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]);
+}
+
+/**
+ * The mapper of `wasm`'s source map, if it has one; paths are given relative to `cwd`. The map (megabytes for
+ * an app with the library linked in) is read at the first frame to map, not at load: most runs print none.
+ */
+export function loadStackMapper(wasm: string, cwd = process.cwd()): StackMapper | undefined {
+  const path = sourceMapPath(wasm);
+  if (!existsSync(path)) return undefined;
+  let read: ReturnType<typeof readSourceMap> | null = null;
   const folder = dirname(path);
   return (text) =>
     text.replace(framePosition, (frame, name: string, line: string, column: string) => {
-      if (name !== script) return frame;
+      if (read === null) read = readSourceMap(path);
+      if (read === undefined || name !== read.script) return frame;
       // Stack positions count from 1; a source map's from 0.
-      const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as {
+      const entry = read.map.findEntry(Number(line) - 1, Number(column) - 1) as {
         originalSource?: string;
         originalLine?: number;
         originalColumn?: number;
