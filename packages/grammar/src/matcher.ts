@@ -4,6 +4,7 @@
  * next, what must come next, and whether the text is complete.
  */
 import type { Constraint, Forced } from 'inferlib:grammar/matcher';
+import { utf8Sequence } from '@inferlib/support';
 import { Automaton } from './automaton.ts';
 import { enter, type GrammarNode, offer, type Reader, Sink } from './grammar.ts';
 import { anyJsonValue, compileJsonSchema, trieOf } from './json-schema.ts';
@@ -104,22 +105,10 @@ interface Decoded {
   readonly partial: number[];
 }
 
-/** The bytes a UTF-8 sequence starting with `lead` has, and the range its second byte must be in. */
-function sequenceOf(lead: number): { length: number; secondLow: number; secondHigh: number } | undefined {
-  if (lead >= 0xc2 && lead <= 0xdf) return { length: 2, secondLow: 0x80, secondHigh: 0xbf };
-  if (lead === 0xe0) return { length: 3, secondLow: 0xa0, secondHigh: 0xbf };
-  if (lead === 0xed) return { length: 3, secondLow: 0x80, secondHigh: 0x9f };
-  if (lead >= 0xe1 && lead <= 0xef) return { length: 3, secondLow: 0x80, secondHigh: 0xbf };
-  if (lead === 0xf0) return { length: 4, secondLow: 0x90, secondHigh: 0xbf };
-  if (lead === 0xf4) return { length: 4, secondLow: 0x80, secondHigh: 0x8f };
-  if (lead >= 0xf1 && lead <= 0xf3) return { length: 4, secondLow: 0x80, secondHigh: 0xbf };
-  return undefined;
-}
-
 /** The code point of a whole sequence, or the lowest/highest one a partial sequence can still become. */
 function codePointOf(bytes: readonly number[], fill: 'low' | 'high'): number {
   const lead = bytes[0] as number;
-  const sequence = sequenceOf(lead);
+  const sequence = utf8Sequence(lead);
   if (sequence === undefined) return lead;
   let codePoint = lead & (0xff >> (sequence.length + 1));
   for (let index = 1; index < sequence.length; index++) {
@@ -140,11 +129,11 @@ function decode(partial: readonly number[], bytes: ArrayLike<number>): Decoded |
     const byte = bytes[index] as number;
     if (pending.length === 0) {
       if (byte < 0x80) codePoints.push(byte);
-      else if (sequenceOf(byte) === undefined) return undefined;
+      else if (utf8Sequence(byte) === undefined) return undefined;
       else pending = [byte];
       continue;
     }
-    const sequence = sequenceOf(pending[0] as number) as NonNullable<ReturnType<typeof sequenceOf>>;
+    const sequence = utf8Sequence(pending[0] as number) as NonNullable<ReturnType<typeof utf8Sequence>>;
     const [low, high] = pending.length === 1 ? [sequence.secondLow, sequence.secondHigh] : [0x80, 0xbf];
     if (byte < low || byte > high) return undefined;
     pending.push(byte);

@@ -81,3 +81,4 @@ export {
   temperatureProblem,
   topKProblem,
 } from './samplers.ts';
+export { utf8Sequence } from './utf8.ts';

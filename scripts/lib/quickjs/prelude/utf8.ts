@@ -4,6 +4,7 @@
  * (each maximal invalid subpart becomes one U+FFFD; `stream` keeps an incomplete sequence for the next call);
  * `text.ts` makes globals of the two classes. Tested against Node's (scripts/test/quickjs-prelude.test.ts).
  */
+import { utf8Sequence } from '../../../../packages/support/src/utf8.ts';
 
 export function encodeUtf8(text: string): Uint8Array {
   const bytes: number[] = [];
@@ -36,18 +37,6 @@ export function encodeUtf8(text: string): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
-/** The bounds of the second byte after each lead byte (Unicode Table 3-7), and the sequence's length. */
-function sequenceOf(lead: number): { length: number; low: number; high: number } | undefined {
-  if (lead >= 0xc2 && lead <= 0xdf) return { length: 2, low: 0x80, high: 0xbf };
-  if (lead === 0xe0) return { length: 3, low: 0xa0, high: 0xbf };
-  if (lead === 0xed) return { length: 3, low: 0x80, high: 0x9f };
-  if (lead >= 0xe1 && lead <= 0xef) return { length: 3, low: 0x80, high: 0xbf };
-  if (lead === 0xf0) return { length: 4, low: 0x90, high: 0xbf };
-  if (lead === 0xf4) return { length: 4, low: 0x80, high: 0x8f };
-  if (lead >= 0xf1 && lead <= 0xf3) return { length: 4, low: 0x80, high: 0xbf };
-  return undefined;
-}
-
 class Utf8Decoder {
   /** Bytes of a sequence a streaming call ended in the middle of. */
   #pending: number[] = [];
@@ -73,7 +62,7 @@ class Utf8Decoder {
         index++;
         continue;
       }
-      const sequence = sequenceOf(lead);
+      const sequence = utf8Sequence(lead);
       if (sequence === undefined) {
         invalid();
         index++;
@@ -83,7 +72,7 @@ class Utf8Decoder {
       let taken = 1;
       while (taken < sequence.length && index + taken < bytes.length) {
         const byte = bytes[index + taken] as number;
-        const [low, high] = taken === 1 ? [sequence.low, sequence.high] : [0x80, 0xbf];
+        const [low, high] = taken === 1 ? [sequence.secondLow, sequence.secondHigh] : [0x80, 0xbf];
         if (byte < low || byte > high) break;
         code = (code << 6) | (byte & 0x3f);
         taken++;
