@@ -331,8 +331,8 @@ function parseOptions(argv: readonly string[]): Options | number {
       arg !== '--real-model' &&
       arg !== '--hostile' &&
       arg !== '--engines' &&
-      index !== mutateAt &&
-      index !== mutateAt + 1,
+      // `--mutate NAME`: both left out (without it, mutateAt is -1 and index 0 is the Pie tree).
+      (mutateAt < 0 || (index !== mutateAt && index !== mutateAt + 1)),
   );
   const unknownOption = positional.find((arg) => arg.startsWith('-'));
   if (unknownOption !== undefined) {
