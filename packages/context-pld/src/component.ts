@@ -3,6 +3,7 @@ import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
 import type * as Search from 'inferlib:context/search';
 import type * as Structured from 'inferlib:context/structured';
+import type * as Tools from 'inferlib:context/tools';
 import type { ExportOf } from '@inferlib/support';
 import {
   beamSearch,
@@ -12,14 +13,18 @@ import {
   complete,
   completeStructured,
   fillTokens,
+  fillToolResult,
   fork,
   Generator,
+  parseTurn,
   predict,
+  respond,
   StructuredGenerator,
   score,
   seedSampling,
   setAdapter,
   setAdapterSeed,
+  setTools,
 } from './index.ts';
 
 export const inference = { Context } satisfies ExportOf<typeof Inference>;
@@ -31,3 +36,4 @@ export const structured = { check, completeStructured, StructuredGenerator, seed
 >;
 export const search = { score, beamSearch, bestOf } satisfies ExportOf<typeof Search>;
 export const adapters = { setAdapter, setAdapterSeed } satisfies ExportOf<typeof Adapters>;
+export const tools = { setTools, fillToolResult, respond, parseTurn } satisfies ExportOf<typeof Tools>;

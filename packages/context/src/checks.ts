@@ -34,3 +34,14 @@ export function errAsText<T>(body: () => T): T {
     throw error instanceof Error ? error.message : error;
   }
 }
+
+/**
+ * The text of an error: a string as thrown for a WIT `err` in one engine, the payload of jco's error for an
+ * imported function's `err` in a composition, else the error's message.
+ */
+export function messageOf(error: unknown): string {
+  if (typeof error === 'string') return error;
+  // componentize-js's error for an imported `err` is no `Error` instance: known by its payload.
+  if (typeof error === 'object' && error !== null && 'payload' in error) return String(error.payload);
+  return error instanceof Error ? error.message : String(error);
+}

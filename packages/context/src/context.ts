@@ -1,12 +1,15 @@
 import { ChatFormatter } from 'inferlib:chat/formatter';
+import { ChatTemplate } from 'inferlib:chat/templates';
 import type { SamplerConfig, StopConfig } from 'inferlib:context/inference';
 import { Model, type Tokenizer } from 'inferlib:model/models';
 import { type Distribution, type ForwardPass, Queue } from 'inferlib:queue/queues';
 import { pushAll, refuseAfterDrop, SeededRandom } from '@inferlib/support';
-import { checkCount, checkSampler, iface } from './checks.ts';
+import { checkCount, checkSampler, iface, messageOf } from './checks.ts';
 import { Conversation, type Message, type Role } from './conversation.ts';
 import { type TokenizingModel, tokenizeLiteral, tokenizeMessage } from './literal-content.ts';
 import { endsWith } from './text-stream.ts';
+import { parseTools, type ToolSet, toolsSystemPrompt } from './tool-set.ts';
+import { syntaxOf, type ToolCall, type TurnSyntax } from './turn-syntax.ts';
 import { type Vocabulary, vocabularyOf } from './vocabulary.ts';
 
 /** Asks `pass` for one token at each of `indices`, sampled as `sampler` says. */
@@ -73,6 +76,10 @@ class Session {
   readonly proposeDrafts: ProposeDrafts | undefined;
   readonly model: TokenizingModel;
   #endOfTurn: readonly number[] | undefined;
+  readonly #templateSource: string;
+  /** The template for renderings with tools, compiled on first use. */
+  #template: ChatTemplate | undefined;
+  #turnSyntax: TurnSyntax | undefined;
   #vocabulary: Vocabulary | undefined;
   /** Texts tokenized as plain text lately: the same forced texts come again (a schema used again). */
   readonly #literalTokens = new Map<string, readonly number[]>();
@@ -81,8 +88,9 @@ class Session {
   #contexts = 0;
 
   constructor(model: Model, proposeDrafts: ProposeDrafts | undefined) {
+    this.#templateSource = model.getPromptTemplate();
     try {
-      this.formatter = new ChatFormatter(model.getPromptTemplate());
+      this.formatter = new ChatFormatter(this.#templateSource);
     } catch (error) {
       throw new Error(
         `${iface}.context: the chat template of model ${model.getName()} does not compile: ${String(error)}`,
@@ -135,17 +143,75 @@ class Session {
     this.queue[Symbol.dispose]();
   }
 
-  render(messages: readonly Message[], generationPrompt: boolean, beginOfSequence: boolean): string {
+  /** The family syntax of the model's turns (`turn-syntax.ts`). */
+  turnSyntax(): TurnSyntax {
+    this.#turnSyntax ??= syntaxOf(this.#templateSource);
+    return this.#turnSyntax;
+  }
+
+  /**
+   * Renders a conversation: through the contract's formatter, or, once tools are offered, through
+   * `inferlib:chat/templates`, which passes them (or describes them in the system message).
+   */
+  render(
+    messages: readonly Message[],
+    generationPrompt: boolean,
+    beginOfSequence: boolean,
+    tools: ToolSet | undefined,
+  ): string {
+    if (tools !== undefined) return this.renderWithTools(messages, generationPrompt, beginOfSequence, tools);
     const adders: Record<Role, (content: string) => void> = {
       system: (content) => this.formatter.addSystem(content),
       user: (content) => this.formatter.addUser(content),
       assistant: (content) => this.formatter.addAssistant(content),
+      tool: (content) => this.formatter.addTool(content),
     };
     for (const { role, content } of messages) adders[role](content);
     try {
       return this.formatter.render(generationPrompt, beginOfSequence);
     } finally {
       this.formatter.clear();
+    }
+  }
+
+  /**
+   * Renders with `tools` as the template's `tools` variable, or, when `tools.systemPrompt` says the template
+   * renders none, with their description in the system message. Tool messages carry their call's name and id.
+   */
+  renderWithTools(
+    messages: readonly Message[],
+    generationPrompt: boolean,
+    beginOfSequence: boolean,
+    tools: Pick<ToolSet, 'json' | 'systemPrompt'> | undefined,
+  ): string {
+    this.#template ??= new ChatTemplate(this.#templateSource);
+    const rendered = messages.map(({ role, content, call }) => ({
+      role,
+      content,
+      ...(call === undefined
+        ? {}
+        : { name: call.name, ...(call.id === undefined ? {} : { tool_call_id: call.id }) }),
+    }));
+    const systemPrompt = tools?.systemPrompt;
+    if (systemPrompt !== undefined) {
+      const [first] = rendered;
+      if (first?.role === 'system')
+        rendered[0] = { ...first, content: `${first.content}\n\n${systemPrompt}` };
+      else rendered.unshift({ role: 'system', content: systemPrompt });
+    }
+    const variables = JSON.stringify({
+      messages: rendered,
+      add_generation_prompt: generationPrompt,
+      begin_of_sequence: beginOfSequence,
+    });
+    const withTools =
+      tools !== undefined && systemPrompt === undefined
+        ? `${variables.slice(0, -1)},"tools":${tools.json}}`
+        : variables;
+    try {
+      return this.#template.render(withTools);
+    } catch (error) {
+      throw new Error(messageOf(error));
     }
   }
 
@@ -208,7 +274,7 @@ export class Context {
       model instanceof Session ? model.join() : new Session(model, new.target.proposeDrafts).join();
     this.#conversation =
       conversation ??
-      new Conversation((messages, prompt, bos) => this.#session.render(messages, prompt, bos));
+      new Conversation((messages, prompt, bos, tools) => this.#session.render(messages, prompt, bos, tools));
   }
 
   /** Text as it is, control tokens included (`<|im_end|>` becomes that token). */
@@ -219,15 +285,71 @@ export class Context {
 
   /** The message fills keep their content literal: see `literal-content.ts`. */
   fillSystem(text: string): void {
-    this.#fillMessage('fill-system', 'system', text);
+    this.#fillMessage(`${iface}.context.fill-system`, 'system', text);
   }
 
   fillUser(text: string): void {
-    this.#fillMessage('fill-user', 'user', text);
+    this.#fillMessage(`${iface}.context.fill-user`, 'user', text);
   }
 
   fillAssistant(text: string): void {
-    this.#fillMessage('fill-assistant', 'assistant', text);
+    this.#fillMessage(`${iface}.context.fill-assistant`, 'assistant', text);
+  }
+
+  /**
+   * Offers `json`'s tools in every rendering from now: as the template's `tools` variable, or described in
+   * the system message when the template renders none (it renders the same with and without them).
+   */
+  setTools(call: string, json: string): void {
+    if (this.#filled) {
+      throw new Error(`${call}: the context already holds tokens; set the tools before the first fill`);
+    }
+    const session = this.#session;
+    const { tools, definitions } = parseTools(call, json);
+    const probe: Message[] = [{ role: 'user', content: 'x' }];
+    let rendersTools: boolean;
+    try {
+      rendersTools =
+        session.renderWithTools(probe, true, true, { json, systemPrompt: undefined }) !==
+        session.renderWithTools(probe, true, true, undefined);
+    } catch (error) {
+      throw new Error(`${call}: the chat template fails with these tools: ${messageOf(error)}`);
+    }
+    this.#conversation.tools = {
+      json,
+      tools,
+      systemPrompt: rendersTools ? undefined : toolsSystemPrompt(definitions, session.turnSyntax()),
+    };
+  }
+
+  /** The tools offered, if any. */
+  get tools(): ToolSet | undefined {
+    return this.#conversation.tools;
+  }
+
+  fillToolResult(call: string, toolCall: ToolCall, content: string): void {
+    this.#fillMessage(call, 'tool', content, toolCall);
+  }
+
+  /** The family syntax of the model's turns. */
+  turnSyntax(): TurnSyntax {
+    return this.#session.turnSyntax();
+  }
+
+  /** The generation prompt appended last, while nothing followed it: what the assistant's turn begins after. */
+  get generationPrompt(): string | undefined {
+    return this.#turnStart === this.tokenCount() ? this.#conversation.generationPrompt : undefined;
+  }
+
+  /** How many tokens the context holds, generated ones included. */
+  tokenCount(): number {
+    this.settle();
+    return this.#processed.length + this.#pending.length;
+  }
+
+  /** `text`'s tokens as the tokenizer gives them: control tokens form. */
+  tokenize(text: string): Uint32Array {
+    return this.#session.tokenizer.tokenize(text);
   }
 
   /** Runs every pending token through one forward pass, asking for no output. */
@@ -555,7 +677,8 @@ export class Context {
     this.#fitPages(cut);
   }
 
-  #fillMessage(call: string, role: Role, content: string): void {
+  /** `call` names the WIT call errors come from; a tool message carries the `toolCall` it answers. */
+  #fillMessage(call: string, role: Role, content: string, toolCall?: ToolCall): void {
     this.settle();
     const tokenizer = this.#session.tokenizer;
     const length = this.#processed.length + this.#pending.length;
@@ -565,7 +688,7 @@ export class Context {
         ? ''
         : tokenizer.detokenize(Uint32Array.from([...this.#processed, ...this.#pending].slice(turnStart)));
     try {
-      const addition = this.#conversation.add(role, turn, !this.#filled);
+      const addition = this.#conversation.add(role, turn, !this.#filled, toolCall);
       const model = { name: this.#session.modelName, tokenizer };
       const tokens = tokenizeMessage(addition.text, content, model);
       const prompt = tokenizer.tokenize(addition.commit(content));
@@ -577,7 +700,7 @@ export class Context {
         ? this.#processed.length + this.#pending.length
         : undefined;
     } catch (error) {
-      throw new Error(`${iface}.context.${call}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${call}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 

@@ -90,18 +90,25 @@ export class Generator {
 
 refuseAfterDrop(Generator, `${iface}.generator`);
 
+/** Generates until a stop condition holds; errors name `call`. */
+export function generateCompletion(
+  call: string,
+  context: Context,
+  sampler: SamplerConfig,
+  stop: StopConditions,
+): Completion {
+  const generation = new Generation(call, context, sampler, stop);
+  let text = '';
+  const tokens: number[] = [];
+  for (let step = generation.next(call); step !== undefined; step = generation.next(call)) {
+    text += step.text;
+    tokens.push(step.token);
+  }
+  return { text, tokens: Uint32Array.from(tokens), finish: generation.finish() ?? 'max-tokens' };
+}
+
 export function complete(context: Context, sampler: SamplerConfig, stop: StopConditions): Completion {
-  const call = `${iface}.complete`;
-  return errAsText(() => {
-    const generation = new Generation(call, context, sampler, stop);
-    let text = '';
-    const tokens: number[] = [];
-    for (let step = generation.next(call); step !== undefined; step = generation.next(call)) {
-      text += step.text;
-      tokens.push(step.token);
-    }
-    return { text, tokens: Uint32Array.from(tokens), finish: generation.finish() ?? 'max-tokens' };
-  });
+  return errAsText(() => generateCompletion(`${iface}.complete`, context, sampler, stop));
 }
 
 /** A fork runs the pending tokens first, so that it shares what was filled (see `Context.fork`). */

@@ -1,5 +1,5 @@
 /**
- * The `inferlib:context/inference`, `generation`, `structured` and `search` interfaces, in-process: what a bundler alias
+ * The `inferlib:context/inference`, `generation`, `structured`, `search`, `adapters` and `tools` interfaces, in-process: what a bundler alias
  * of any of these imports resolves to.
  */
 export { setAdapter, setAdapterSeed } from './adapters.ts';
@@ -7,3 +7,4 @@ export { Context, type ProposeDrafts } from './context.ts';
 export { complete, fillTokens, fork, Generator, predict } from './generation.ts';
 export { beamSearch, bestOf, score } from './search.ts';
 export { check, completeStructured, StructuredGenerator, seedSampling } from './structured.ts';
+export { fillToolResult, parseTurn, respond, setTools } from './tools.ts';

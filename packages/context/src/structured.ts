@@ -8,7 +8,7 @@ import type { Completion, FinishReason, Step } from 'inferlib:context/generation
 import type { SamplerConfig } from 'inferlib:context/inference';
 import { type Constraint, check as checkMatcher, Grammar, type Matcher } from 'inferlib:grammar/matcher';
 import { checkLive, refuseAfterDrop } from '@inferlib/support';
-import { checkCount, checkSampler } from './checks.ts';
+import { checkCount, checkSampler, messageOf } from './checks.ts';
 import type { Context } from './context.ts';
 import { type Candidate, draw, kept, temperatureOf, topKs } from './sampling.ts';
 import { Utf8Text } from './utf8-text.ts';
@@ -22,17 +22,6 @@ const iface = 'inferlib:context/structured';
 const greedyBatches = [1, 7, 24];
 /** From this many candidates on, the prefixes the text may go on with rule most of them out first. */
 const plausibleFrom = 256;
-
-/**
- * The text of an error: a string as thrown for a WIT `err` in one engine, the payload of jco's error for an
- * imported function's `err` in a composition, else the error's message.
- */
-function messageOf(error: unknown): string {
-  if (typeof error === 'string') return error;
-  // componentize-js's error for an imported `err` is no `Error` instance: known by its payload.
-  if (typeof error === 'object' && error !== null && 'payload' in error) return String(error.payload);
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** `inferlib:context/structured.check`: the `err` is thrown as its text. */
 export function check(constraint: Constraint): void {
@@ -79,15 +68,25 @@ export class StructuredGenerator {
   #counted = 0;
   #finish: FinishReason | undefined;
   #started = false;
+  /**
+   * Whether the text ends the turn: a whole match closes it with the end of turn. Otherwise (a tool call's
+   * part, more text follows) an end of turn the model chooses where the text may end ends the text instead.
+   */
+  readonly #endsTurn: boolean;
 
-  /** `call` names the WIT call errors come from (`complete-structured` runs a generator too). */
+  /**
+   * `call` names the WIT call errors come from (`complete-structured` runs a generator too); `endsTurn`
+   * false for text that more of the turn follows.
+   */
   constructor(
     context: Context,
     sampler: SamplerConfig,
     constraint: Constraint,
     maxTokens: number,
     call = `${iface}.structured-generator`,
+    endsTurn = true,
   ) {
+    this.#endsTurn = endsTurn;
     checkLive(context, call, 'context');
     this.#call = call;
     this.#context = context;
@@ -165,7 +164,7 @@ export class StructuredGenerator {
     const token = this.#choose(matcher);
     if (this.#context.endOfTurn().includes(token)) {
       this.#finish = 'eos-sequence';
-      this.#append([token], 'chosen-end');
+      if (this.#endsTurn) this.#append([token], 'chosen-end');
       return;
     }
     matcher.advanceBytes(this.#bytesOf(token));
@@ -185,7 +184,7 @@ export class StructuredGenerator {
     if (matcher.isComplete() && !matcher.canContinue()) {
       this.#finish = 'eos-sequence';
       const [endOfTurn] = this.#context.endOfTurn();
-      if (endOfTurn !== undefined) this.#append([endOfTurn], 'closing-end');
+      if (endOfTurn !== undefined && this.#endsTurn) this.#append([endOfTurn], 'closing-end');
     }
   }
 
