@@ -43,7 +43,7 @@ export function parseTools(call: string, json: string): { tools: Tool[]; definit
     if (!isObject(schema) || schema.type !== 'object') {
       throw new Error(`${at}.function.parameters must be a JSON Schema with "type": "object"`);
     }
-    const text = JSON.stringify(schema);
+    const text = JSON.stringify(closed(schema));
     try {
       check({ tag: 'json-schema', val: text });
     } catch (error) {
@@ -52,6 +52,39 @@ export function parseTools(call: string, json: string): { tools: Tool[]; definit
     return { name, parameters: text };
   });
   return { tools, definitions: parsed.map((item) => JSON.stringify(item)) };
+}
+
+/** Subschema lists and maps a schema holds, each a schema (JSON Schema 2020-12's applicators). */
+const schemaLists = ['anyOf', 'oneOf', 'prefixItems'] as const;
+const schemaMaps = ['properties', '$defs', 'definitions'] as const;
+const schemaValues = ['items', 'not', 'additionalProperties', 'then', 'else', 'if'] as const;
+
+/**
+ * `schema` with `"additionalProperties": false` in every object schema that says nothing of other properties,
+ * as xgrammar's strict mode (vLLM's default) and OpenAI's strict function calling take a tool's parameters:
+ * a constrained call holds the arguments declared, not any key a model may invent. Branches of `allOf` are
+ * left open, since each would refuse the others' properties.
+ */
+function closed(schema: unknown, inAllOf = false): unknown {
+  if (!isObject(schema)) return schema;
+  const copy: Record<string, unknown> = { ...schema };
+  for (const key of schemaLists) {
+    const list = copy[key];
+    if (Array.isArray(list)) copy[key] = list.map((each) => closed(each));
+  }
+  if (Array.isArray(copy.allOf)) copy.allOf = copy.allOf.map((each) => closed(each, true));
+  for (const key of schemaMaps) {
+    const map = copy[key];
+    if (isObject(map))
+      copy[key] = Object.fromEntries(Object.entries(map).map(([name, each]) => [name, closed(each)]));
+  }
+  for (const key of schemaValues) if (key in copy) copy[key] = closed(copy[key]);
+  const isObjectSchema = copy.type === 'object' || 'properties' in copy;
+  const saysOthers = ['additionalProperties', 'patternProperties', 'unevaluatedProperties'].some(
+    (key) => key in copy,
+  );
+  if (isObjectSchema && !saysOthers && !inAllOf) copy.additionalProperties = false;
+  return copy;
 }
 
 /** How a template that renders no `tools` gets them: described in the system message, with the call syntax. */

@@ -4,6 +4,7 @@ import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
 import type * as Search from 'inferlib:context/search';
 import type * as Structured from 'inferlib:context/structured';
+import type * as Tools from 'inferlib:context/tools';
 import type * as Models from 'inferlib:model/models';
 import { vi } from 'vitest';
 import {
@@ -26,6 +27,7 @@ export interface BoundLibrary {
   readonly structured: typeof Structured;
   readonly search: typeof Search;
   readonly adapters: typeof Adapters;
+  readonly tools: typeof Tools;
 }
 
 /** A fresh host instance serving `spec`, and a copy of the library's sources bound to it. */
@@ -40,7 +42,8 @@ export async function loadBoundLibrary(spec: ModelSpec = builtinModel): Promise<
   const structured = await import('inferlib:context/structured');
   const search = await import('inferlib:context/search');
   const adapters = await import('inferlib:context/adapters');
-  return { host, instance, model: Model.getAuto(), Context, generation, structured, search, adapters };
+  const tools = await import('inferlib:context/tools');
+  return { host, instance, model: Model.getAuto(), Context, generation, structured, search, adapters, tools };
 }
 
 /** `messages` rendered by `template`, as a model's chat template renders them. */
@@ -51,10 +54,12 @@ export function renderWith(
   beginOfSequence: boolean,
 ): string {
   const formatter = new ChatFormatter(template);
-  for (const { role, content } of messages) {
-    if (role === 'system') formatter.addSystem(content);
-    else if (role === 'user') formatter.addUser(content);
-    else formatter.addAssistant(content);
-  }
+  const adders = {
+    system: (content: string) => formatter.addSystem(content),
+    user: (content: string) => formatter.addUser(content),
+    assistant: (content: string) => formatter.addAssistant(content),
+    tool: (content: string) => formatter.addTool(content),
+  };
+  for (const { role, content } of messages) adders[role](content);
   return formatter.render(prompt, beginOfSequence);
 }

@@ -7,7 +7,9 @@ declare module 'inferlib:context/tools' {
    * (`{"type": "function", "function": {"name", "description", "parameters"}}`, a name of at most 64 of
    * `a-z A-Z 0-9 _ -`, `parameters` a JSON Schema of an object that `structured.check` accepts), rendered by
    * the model's chat template as its `tools` variable; a template that renders none gets them described in
-   * the system message. Set before the first fill; forks keep them.
+   * the system message. Set before the first fill; forks keep them. Calls are generated strictly, as
+   * OpenAI's strict mode and xgrammar's do: an object schema that says nothing of other properties allows
+   * none (`"additionalProperties": false`).
    */
   export function setTools(context: Context, tools: string): void;
   /**
