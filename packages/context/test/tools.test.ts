@@ -9,12 +9,12 @@
 import type * as Inference from 'inferlib:context/inference';
 import type * as Tools from 'inferlib:context/tools';
 import { Grammar } from 'inferlib:grammar/matcher';
-import Ajv from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtinModel, qwen3Tokenizer } from '../../../host-shim/src/index.ts';
 import { ChatFormatter } from '../../chat/src/formatter.ts';
 import { loadConformance } from '../../chat/test/conformance.ts';
+import { validator } from '../../grammar/test/schemas.ts';
 import {
   type CallWriter,
   opensReasoning,
@@ -352,11 +352,13 @@ const calculate = {
   },
 };
 const toolsJson = JSON.stringify([lookupCapital, calculate]);
-const ajv = new Ajv();
-const validators = new Map([
-  ['lookup_capital', ajv.compile(lookupCapital.function.parameters)],
-  ['calculate', ajv.compile(calculate.function.parameters)],
-]);
+const validates = validator();
+const validators = new Map(
+  [lookupCapital, calculate].map((tool) => [
+    tool.function.name,
+    (value: unknown) => validates(tool.function.parameters, value),
+  ]),
+);
 
 /** A context offering the two tools, asked `question`. */
 function asked(library: BoundLibrary, question: string): Inference.Context {
