@@ -82,6 +82,8 @@ class TurnWriter {
   readonly #limit: number;
   text = '';
   finish: FinishReason | undefined;
+  /** The start of the next markup that the last constrained text's tokens wrote already. */
+  #written = '';
 
   constructor(call: string, context: Context, sampler: SamplerConfig, maxTokens: number) {
     this.#call = call;
@@ -96,8 +98,16 @@ class TurnWriter {
   }
 
   /** Markup as the tokenizer tokenizes it, control tokens formed; cut at the budget. */
-  markup(text: string): void {
+  markup(markup: string): void {
     if (this.finish !== undefined) return;
+    if (!markup.startsWith(this.#written)) {
+      throw new Error(
+        `the markup ${JSON.stringify(markup)} does not go on from ${JSON.stringify(this.#written)}`,
+      );
+    }
+    const text = markup.slice(this.#written.length);
+    this.#written = '';
+    if (text === '') return;
     const tokens = [...this.#context.tokenize(text)];
     const fitting = tokens.slice(0, this.#budget);
     this.#context.appendGenerated(fitting);
@@ -106,8 +116,11 @@ class TurnWriter {
     if (fitting.length < tokens.length) this.finish = 'max-tokens';
   }
 
-  /** Text generated under `constraint`, which more of the turn follows; `undefined` once the budget is spent. */
-  constrained(constraint: Constraint): string | undefined {
+  /**
+   * Text generated under `constraint`, which more of the turn follows, starting with `followedBy`;
+   * `undefined` once the budget is spent.
+   */
+  constrained(constraint: Constraint, followedBy = ''): string | undefined {
     if (this.finish !== undefined) return undefined;
     const generator = new StructuredGenerator(
       this.#context,
@@ -115,12 +128,15 @@ class TurnWriter {
       constraint,
       this.#budget,
       this.#call,
-      false,
+      {
+        followedBy,
+      },
     );
     let text = '';
     for (let step = generator.next(); step !== undefined; step = generator.next()) text += step.text;
     this.text += text;
-    if (generator.finish() !== 'max-tokens') return text;
+    this.#written = generator.spilled;
+    if (generator.finish() !== 'max-tokens') return text.slice(0, text.length - this.#written.length);
     this.finish = 'max-tokens';
     return undefined;
   }

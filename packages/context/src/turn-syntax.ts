@@ -29,8 +29,12 @@ export interface Tool {
 /** Where a call is written: markup the tokenizer tokenizes (control tokens form), and constrained text. */
 export interface CallWriter {
   markup(text: string): void;
-  /** Generates text under `constraint`; returns it, or `undefined` when `max-tokens` cut it. */
-  constrained(constraint: Constraint): string | undefined;
+  /**
+   * Generates text under `constraint`, which the plain text `followedBy` follows (the next markup's start:
+   * the model may write the match's end and it in one token); returns the match, or `undefined` when
+   * `max-tokens` cut it.
+   */
+  constrained(constraint: Constraint, followedBy?: string): string | undefined;
 }
 
 export interface TurnSyntax {
@@ -128,12 +132,17 @@ const schemaConstraint = (schema: unknown): Constraint => ({
 });
 
 /** The name of a call written outside its JSON: `tool`'s, or a choice among `tools`; `undefined` if cut. */
-function writeName(writer: CallWriter, tools: readonly Tool[], tool: Tool | undefined): Tool | undefined {
+function writeName(
+  writer: CallWriter,
+  tools: readonly Tool[],
+  tool: Tool | undefined,
+  followedBy: string,
+): Tool | undefined {
   if (tool !== undefined) {
     writer.markup(tool.name);
     return tool;
   }
-  const name = writer.constrained({ tag: 'choice', val: tools.map((each) => each.name) });
+  const name = writer.constrained({ tag: 'choice', val: tools.map((each) => each.name) }, followedBy);
   if (name === undefined) return undefined;
   const chosen = tools.find((each) => each.name === name);
   if (chosen === undefined) throw new Error(`the constrained tool name ${JSON.stringify(name)} is no tool`);
@@ -171,7 +180,7 @@ const hermes: TurnSyntax = {
   },
   writeCall(writer, tools, tool, before) {
     writer.markup(before === '' || before.endsWith('\n') ? '<tool_call>\n' : '\n<tool_call>\n');
-    writer.constrained(schemaConstraint(callSchema(tools, tool, 'arguments')));
+    writer.constrained(schemaConstraint(callSchema(tools, tool, 'arguments')), '\n');
     writer.markup('\n</tool_call>');
   },
 };
@@ -279,10 +288,10 @@ const deepseekR1: TurnSyntax = {
         ? `${before.endsWith(r1.callEnd) ? '\n' : ''}${r1.callBegin}function${r1.separator}`
         : `${r1.callsBegin}${r1.callBegin}function${r1.separator}`,
     );
-    const chosen = writeName(writer, tools, tool);
+    const chosen = writeName(writer, tools, tool, '\n```json\n');
     if (chosen === undefined) return;
     writer.markup('\n```json\n');
-    writer.constrained(argumentsConstraint(chosen));
+    writer.constrained(argumentsConstraint(chosen), '\n```');
     writer.markup(`\n\`\`\`${r1.callEnd}`);
   },
 };
@@ -324,7 +333,7 @@ const gptOss: TurnSyntax = {
   writeCall(writer, tools, tool, before) {
     const opened = before === '' || before.endsWith('<|start|>assistant');
     writer.markup(`${opened ? '' : '<|start|>assistant'}<|channel|>commentary to=functions.`);
-    const chosen = writeName(writer, tools, tool);
+    const chosen = writeName(writer, tools, tool, ' ');
     if (chosen === undefined) return;
     writer.markup(' <|constrain|>json<|message|>');
     writer.constrained(argumentsConstraint(chosen));
