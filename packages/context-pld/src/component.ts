@@ -1,4 +1,5 @@
 import type * as Adapters from 'inferlib:context/adapters';
+import type * as Drafting from 'inferlib:context/drafting';
 import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
 import type * as Search from 'inferlib:context/search';
@@ -11,15 +12,18 @@ import {
   check,
   complete,
   completeStructured,
+  DraftedGenerator,
   fillTokens,
   fork,
   Generator,
+  getDraftSource,
   predict,
   StructuredGenerator,
   score,
   seedSampling,
   setAdapter,
   setAdapterSeed,
+  setDrafter,
 } from './index.ts';
 
 export const inference = { Context } satisfies ExportOf<typeof Inference>;
@@ -31,3 +35,4 @@ export const structured = { check, completeStructured, StructuredGenerator, seed
 >;
 export const search = { score, beamSearch, bestOf } satisfies ExportOf<typeof Search>;
 export const adapters = { setAdapter, setAdapterSeed } satisfies ExportOf<typeof Adapters>;
+export const drafting = { setDrafter, getDraftSource, DraftedGenerator } satisfies ExportOf<typeof Drafting>;
