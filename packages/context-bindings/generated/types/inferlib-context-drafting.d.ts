@@ -9,6 +9,9 @@ declare module 'inferlib:context/drafting' {
    * nothing.
    */
   export function setDrafter(context: Context, drafter: DrafterChoice): void;
+  /**
+   * The tokens of `context` as a drafter proposes from them, to draft for a `drafted-generator`.
+   */
   export function getDraftSource(context: Context): DraftSource;
   export type Context = import('inferlib:context/inference').Context;
   export type SamplerConfig = import('inferlib:context/inference').SamplerConfig;
