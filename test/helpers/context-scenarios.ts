@@ -318,6 +318,38 @@ export function describeContextScenarios(build: AppBuild): void {
       }
     });
 
+    it("drafting: the app's own drafter, prompt lookup chosen at run time and none agree; a batch is one pass; errs name the value", async () => {
+      const prompt = 'Echo me: one two three four five six seven eight nine ten.';
+      const { value, host } = await scenario(['drafting', prompt]);
+      const result = JSON.parse(value);
+      expect(result.plain.text).toBe(prompt);
+      expect(result.appDrafted).toEqual(result.plain);
+      expect(result.lookedUp).toEqual(result.plain);
+      expect(result.source).toEqual({
+        processed: [],
+        pending: tokenizer.encode(`${chatml('user', prompt)}<|im_start|>assistant\n`),
+      });
+      expect(result.batch.map((step: { token: number }) => step.token)).toEqual(
+        result.plain.tokens.slice(0, 4),
+      );
+      expect(result.noDrafts).toEqual({
+        err: 'inferlib:context/drafting.set-drafter: max-drafts 0: at least 1 is needed',
+      });
+      expect(result.outside).toEqual({
+        err: "inferlib:context/drafting.drafted-generator.next: drafts[1] is token 200000, outside the model's vocabulary (151646 tokens)",
+      });
+      // A pass per token without drafts; both drafted answers, the batch and the refusals took fewer.
+      const tokens = result.plain.tokens.length;
+      expect(host.passTimes.length).toBeLessThan(2 * tokens + 1);
+      if (build !== 'node') {
+        const node = await loadApp('test/fixtures', 'context-client', 'node');
+        const nodeHost = createHost();
+        const outcome = await runInferlet(node, nodeHost.createInstance({ args: ['drafting', prompt] }));
+        expect(outcome.ok && JSON.parse(outcome.returnValue ?? '')).toEqual(result);
+        expect(nodeHost.passTimes.length).toBe(host.passTimes.length);
+      }
+    });
+
     it('renders fills with the model template, begin_of_sequence only on the first fill', async () => {
       const promptTemplate =
         '{% if begin_of_sequence %}[BOS]{% endif %}{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<gen>{% endif %}';
