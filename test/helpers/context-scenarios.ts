@@ -46,6 +46,10 @@ const misuseMessages: Record<string, { readonly oneEngine: string; readonly comp
     oneEngine:
       "inferlib:context/search.score: continuation[1] is token 200000, outside the model's vocabulary (151646 tokens)",
   },
+  'draft-outside-vocabulary': {
+    oneEngine:
+      "inferlib:context/drafting.drafted-generator.next: drafts[1] is token 200000, outside the model's vocabulary (151646 tokens)",
+  },
 };
 
 const valid = validator();
