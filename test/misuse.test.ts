@@ -100,6 +100,8 @@ const cases: Record<string, () => Promise<string>> = {
   'predict with temperature NaN': () => contextClientError('misuse', 'predict-nan'),
   'score with a token id outside the vocabulary': () =>
     contextClientError('misuse', 'score-outside-vocabulary'),
+  'a draft with a token id outside the vocabulary': () =>
+    contextClientError('misuse', 'draft-outside-vocabulary'),
   'a context used after its drop': () => contextClientError('use-after-drop'),
   'a context dropped twice': () => contextClientError('drop-twice'),
   'a model used after its drop': () => contextClientError('model-after-drop'),

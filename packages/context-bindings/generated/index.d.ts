@@ -5,4 +5,5 @@
 /// <reference path="./types/inferlib-context-search.d.ts" />
 /// <reference path="./types/inferlib-context-adapters.d.ts" />
 /// <reference path="./types/inferlib-context-tools.d.ts" />
+/// <reference path="./types/inferlib-context-drafting.d.ts" />
 export {};

@@ -1,4 +1,5 @@
 import type * as Adapters from 'inferlib:context/adapters';
+import type * as Drafting from 'inferlib:context/drafting';
 import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
 import type * as Search from 'inferlib:context/search';
@@ -12,10 +13,12 @@ import {
   check,
   complete,
   completeStructured,
+  DraftedGenerator,
   fillTokens,
   fillToolResult,
   fork,
   Generator,
+  getDraftSource,
   parseTurn,
   predict,
   respond,
@@ -24,6 +27,7 @@ import {
   seedSampling,
   setAdapter,
   setAdapterSeed,
+  setDrafter,
   setTools,
 } from './index.ts';
 
@@ -37,3 +41,4 @@ export const structured = { check, completeStructured, StructuredGenerator, seed
 export const search = { score, beamSearch, bestOf } satisfies ExportOf<typeof Search>;
 export const adapters = { setAdapter, setAdapterSeed } satisfies ExportOf<typeof Adapters>;
 export const tools = { setTools, fillToolResult, respond, parseTurn } satisfies ExportOf<typeof Tools>;
+export const drafting = { setDrafter, getDraftSource, DraftedGenerator } satisfies ExportOf<typeof Drafting>;

@@ -17,6 +17,12 @@ export function checkSampler(call: string, sampler: SamplerConfig): void {
   refuse(call, samplerProblem(sampler));
 }
 
+/** Refuses what `checkCount` refuses, and 0: a count of things the call must have at least one of. */
+export function checkCountOfAtLeastOne(call: string, name: string, value: number): void {
+  checkCount(call, name, value);
+  if (value === 0) throw new Error(`${call}: ${name} 0: at least 1 is needed`);
+}
+
 /** `predict`'s values: what `output-distributions` takes. */
 export function checkDistributionRequest(call: string, temperature: number, topK: number | undefined): void {
   refuse(call, temperatureProblem(temperature) ?? (topK === undefined ? undefined : topKProblem(topK)));

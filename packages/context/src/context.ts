@@ -3,7 +3,7 @@ import { ChatTemplate } from 'inferlib:chat/templates';
 import type { SamplerConfig, StopConfig } from 'inferlib:context/inference';
 import { Model, type Tokenizer } from 'inferlib:model/models';
 import { type Distribution, type ForwardPass, Queue } from 'inferlib:queue/queues';
-import { pushAll, refuseAfterDrop, SeededRandom } from '@inferlib/support';
+import { type ProposeDrafts, pushAll, refuseAfterDrop, SeededRandom } from '@inferlib/support';
 import { checkCount, checkSampler, iface, messageOf } from './checks.ts';
 import { Conversation, type Message, type Role } from './conversation.ts';
 import { type TokenizingModel, tokenizeLiteral, tokenizeMessage } from './literal-content.ts';
@@ -42,16 +42,6 @@ const generateCall = `${iface}.context.generate`;
 const literalTokensKept = 256;
 
 /**
- * Proposes draft tokens to verify in the next pass, at most `max`, from the processed and pending tokens:
- * how a speculative context (`context-pld`) decodes several tokens per pass.
- */
-export interface ProposeDrafts {
-  (processed: readonly number[], pending: readonly number[], max: number): number[];
-  /** The most drafts one pass verifies. */
-  readonly maxDrafts: number;
-}
-
-/**
  * Refuses stop sequences that could never match because they are empty. A token outside the vocabulary is
  * not checked: only `get-vocabs` could tell, which costs seconds through a component boundary.
  */
@@ -73,7 +63,6 @@ class Session {
   readonly formatter: ChatFormatter;
   readonly pageSize: number;
   readonly modelName: string;
-  readonly proposeDrafts: ProposeDrafts | undefined;
   readonly model: TokenizingModel;
   #endOfTurn: readonly number[] | undefined;
   readonly #templateSource: string;
@@ -87,7 +76,7 @@ class Session {
   readonly #sharedPages = new Map<number, number>();
   #contexts = 0;
 
-  constructor(model: Model, proposeDrafts: ProposeDrafts | undefined) {
+  constructor(model: Model) {
     this.#templateSource = model.getPromptTemplate();
     try {
       this.formatter = new ChatFormatter(this.#templateSource);
@@ -100,7 +89,6 @@ class Session {
     this.queue = Queue.fromModelName(this.modelName);
     this.tokenizer = model.getTokenizer();
     this.pageSize = model.getKvPageSize();
-    this.proposeDrafts = proposeDrafts;
     this.model = { name: this.modelName, tokenizer: this.tokenizer };
   }
 
@@ -241,7 +229,7 @@ class Session {
  * KV cache (*processed*), which lives in pages of the model's page size, grown and shrunk as it changes.
  */
 export class Context {
-  /** Set by a subclass whose contexts decode speculatively (`context-pld`). */
+  /** The drafter a new context starts with: set by a subclass whose contexts draft by default (`context-pld`). */
   static readonly proposeDrafts: ProposeDrafts | undefined = undefined;
 
   readonly #session: Session;
@@ -262,6 +250,8 @@ export class Context {
   #promptTokens = 0;
   /** Tokens a speculative step generated beyond the one handed out: part of the context until given back. */
   #ahead: number[] = [];
+  /** What generation drafts with (`inferlib:context/drafting.set-drafter`); forks inherit it. */
+  #drafter: ProposeDrafts | undefined;
   /** The draws of samplers the library runs itself (structured generation); seeded on first use. */
   #random: SeededRandom | undefined;
   /** The adapter slot and seed every pass runs with (`inferlib:context/adapters`), if set. */
@@ -270,8 +260,8 @@ export class Context {
 
   /** `inferlib:context/inference`'s constructor takes a model; a fork passes its session and conversation. */
   constructor(model: Model | Session, conversation?: Conversation) {
-    this.#session =
-      model instanceof Session ? model.join() : new Session(model, new.target.proposeDrafts).join();
+    this.#session = model instanceof Session ? model.join() : new Session(model).join();
+    this.#drafter = new.target.proposeDrafts;
     this.#conversation =
       conversation ??
       new Conversation((messages, prompt, bos, tools) => this.#session.render(messages, prompt, bos, tools));
@@ -398,14 +388,31 @@ export class Context {
   /**
    * The next generated token, for a generation that may take `budget` more. A speculative step generates
    * several; those beyond the first wait in `#ahead` and are given back if anything else uses the context.
+   * `drafts`, when given, are verified instead of the drafter's (the caller drafts).
    */
-  nextToken(call: string, sampler: SamplerConfig, budget: number): number {
+  nextToken(call: string, sampler: SamplerConfig, budget: number, drafts?: readonly number[]): number {
     const ahead = this.#ahead.shift();
     if (ahead !== undefined) return ahead;
-    const [token, ...more] = this.#step(call, sampler, budget);
+    const [token, ...more] = this.#step(call, sampler, budget, drafts);
     if (token === undefined) throw new Error(`${call}: the forward pass returned no token`);
     this.#ahead = more;
     return token;
+  }
+
+  /** Whether a speculative step generated tokens that `nextToken` has not handed out yet. */
+  hasTokensAhead(): boolean {
+    return this.#ahead.length > 0;
+  }
+
+  /** The drafter later generation drafts with; `undefined`: none. */
+  setDrafter(drafter: ProposeDrafts | undefined): void {
+    this.#drafter = drafter;
+  }
+
+  /** The tokens a drafter proposes from: those run, and those the next pass runs. */
+  draftSource(): { processed: readonly number[]; pending: readonly number[] } {
+    this.settle();
+    return { processed: this.#processed, pending: this.#pending };
   }
 
   /** Seeds the draws of the samplers the library runs itself for this context (and its forks from now). */
@@ -504,6 +511,7 @@ export class Context {
     child.#promptTokens = this.#promptTokens;
     child.#adapter = this.#adapter;
     child.#adapterSeed = this.#adapterSeed;
+    child.#drafter = this.#drafter;
     // A seeded parent's forks draw their own seeded streams; an unseeded one's seed themselves.
     if (this.#random !== undefined) {
       child.#random = new SeededRandom(BigInt(Math.floor(this.#random.next() * 2 ** 53)));
@@ -602,16 +610,13 @@ export class Context {
   }
 
   /**
-   * One forward pass that generates one token, or, with drafts proposed, the drafts it confirms and one
-   * more. Rejected drafts are given back; the last token generated stays pending.
+   * One forward pass that generates one token, or, with drafts (the caller's, else the drafter's), the
+   * drafts it confirms and one more. Drafts beyond `budget` are not run; rejected ones are given back; the
+   * last token generated stays pending.
    */
-  #step(call: string, sampler: SamplerConfig, budget: number): number[] {
+  #step(call: string, sampler: SamplerConfig, budget: number, callerDrafts?: readonly number[]): number[] {
     this.#recomputeLastIfNothingPending(call);
-    const propose = this.#session.proposeDrafts;
-    const drafts =
-      propose !== undefined && budget > 1
-        ? propose(this.#processed, this.#pending, Math.min(budget - 1, propose.maxDrafts))
-        : [];
+    const drafts = this.#draftsFor(budget, callerDrafts);
     const inputs = drafts.length === 0 ? this.#pending : [...this.#pending, ...drafts];
     const firstOutput = this.#pending.length - 1;
     const result = this.#run(inputs, (pass) =>
@@ -636,6 +641,17 @@ export class Context {
     const generated = drafts.slice(0, accepted);
     generated.push(last);
     return generated;
+  }
+
+  /** The drafts a step verifies: the caller's, else the drafter's, no more than `budget` leaves room for. */
+  #draftsFor(budget: number, callerDrafts: readonly number[] | undefined): readonly number[] {
+    const max = budget - 1;
+    if (max <= 0) return [];
+    if (callerDrafts !== undefined) return callerDrafts.slice(0, max);
+    const propose = this.#drafter;
+    return propose === undefined
+      ? []
+      : propose(this.#processed, this.#pending, Math.min(max, propose.maxDrafts));
   }
 
   /** Gives back the tokens generated ahead and not handed out: the context ends where its user saw it end. */

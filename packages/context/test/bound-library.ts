@@ -1,5 +1,6 @@
 /** The context library's sources in Node, bound to a fresh host-shim instance: shared by its tests. */
 import type * as Adapters from 'inferlib:context/adapters';
+import type * as Drafting from 'inferlib:context/drafting';
 import type * as Generation from 'inferlib:context/generation';
 import type * as Inference from 'inferlib:context/inference';
 import type * as Search from 'inferlib:context/search';
@@ -28,6 +29,7 @@ export interface BoundLibrary {
   readonly search: typeof Search;
   readonly adapters: typeof Adapters;
   readonly tools: typeof Tools;
+  readonly drafting: typeof Drafting;
 }
 
 /** A fresh host instance serving `spec`, and a copy of the library's sources bound to it. */
@@ -43,7 +45,19 @@ export async function loadBoundLibrary(spec: ModelSpec = builtinModel): Promise<
   const search = await import('inferlib:context/search');
   const adapters = await import('inferlib:context/adapters');
   const tools = await import('inferlib:context/tools');
-  return { host, instance, model: Model.getAuto(), Context, generation, structured, search, adapters, tools };
+  const drafting = await import('inferlib:context/drafting');
+  return {
+    host,
+    instance,
+    model: Model.getAuto(),
+    Context,
+    generation,
+    structured,
+    search,
+    adapters,
+    tools,
+    drafting,
+  };
 }
 
 /** `messages` rendered by `template`, as a model's chat template renders them. */
