@@ -326,9 +326,9 @@ export class Context {
     return this.#session.turnSyntax();
   }
 
-  /** The generation prompt appended last, while nothing followed it: what the assistant's turn begins after. */
+  /** The generation prompt the assistant's turn begins after, while the turn goes on (no message since). */
   get generationPrompt(): string | undefined {
-    return this.#turnStart === this.tokenCount() ? this.#conversation.generationPrompt : undefined;
+    return this.#conversation.generationPrompt;
   }
 
   /** How many tokens the context holds, generated ones included. */

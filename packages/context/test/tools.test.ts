@@ -504,6 +504,25 @@ describe('respond', () => {
     });
   });
 
+  it.skipIf(conformance === undefined)(
+    "parse-turn reads R1's turn as its generation prompt opened it, in reasoning, after generation too",
+    async () => {
+      const template = conformance?.templates.find(({ name }) => name === 'R1Template')?.template ?? '';
+      const library = await load({ ...builtinModel, promptTemplate: template });
+      const context = new library.Context(library.model);
+      context.fillUser('Hi');
+      const text = 'The user greets.\n</think>\n\nHello!';
+      expect(library.tools.parseTurn(context, text)).toEqual({
+        reasoning: 'The user greets.',
+        content: 'Hello!',
+        toolCalls: [],
+        finish: 'eos-sequence',
+      });
+      library.generation.complete(context, greedy, { maxTokens: 4, eosSequences: [], stopStrings: [] });
+      expect(library.tools.parseTurn(context, text).reasoning).toBe('The user greets.');
+    },
+  );
+
   it('refuses bad tools, choices and calls with errors naming the call and the value', async () => {
     const library = await load();
     const fresh = () => new library.Context(library.model);
