@@ -138,8 +138,9 @@ class Session {
   }
 
   /**
-   * Renders a conversation: through the contract's formatter, or, once tools are offered, through
-   * `inferlib:chat/templates`, which passes them (or describes them in the system message).
+   * Renders a conversation: through the contract's formatter, or, once tools are offered or a tool message
+   * names its call, through `inferlib:chat/templates`, which passes them (or describes the tools in the
+   * system message).
    */
   render(
     messages: readonly Message[],
@@ -147,7 +148,9 @@ class Session {
     beginOfSequence: boolean,
     tools: ToolSet | undefined,
   ): string {
-    if (tools !== undefined) return this.renderWithTools(messages, generationPrompt, beginOfSequence, tools);
+    if (tools !== undefined || messages.some(({ call }) => call !== undefined)) {
+      return this.renderWithTools(messages, generationPrompt, beginOfSequence, tools);
+    }
     const adders: Record<Role, (content: string) => void> = {
       system: (content) => this.formatter.addSystem(content),
       user: (content) => this.formatter.addUser(content),

@@ -77,3 +77,14 @@ export function renderWith(
   for (const { role, content } of messages) adders[role](content);
   return formatter.render(prompt, beginOfSequence);
 }
+
+/** The `err` text a call throws (a string, as a `result` export throws it). */
+export function errOf(attempt: () => unknown): string {
+  try {
+    attempt();
+  } catch (thrown) {
+    if (typeof thrown !== 'string') throw new Error(`not an err string: ${String(thrown)}`);
+    return thrown;
+  }
+  throw new Error('no err');
+}

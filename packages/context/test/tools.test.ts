@@ -24,7 +24,7 @@ import {
   type ToolCall,
   turnSyntaxes,
 } from '../src/turn-syntax.ts';
-import { type BoundLibrary, loadBoundLibrary as load } from './bound-library.ts';
+import { type BoundLibrary, errOf, loadBoundLibrary as load } from './bound-library.ts';
 
 const conformance = loadConformance();
 const greedy = { tag: 'greedy' } as const;
@@ -384,17 +384,6 @@ function expectValid(calls: readonly Tools.ToolCall[]): void {
     expect(validate?.(JSON.parse(args)), `${name}(${args})`).toBe(true);
     expect(Object.keys(JSON.parse(args)).every((key) => declared.get(name)?.includes(key))).toBe(true);
   }
-}
-
-/** The `err` text a call throws (a string, as a `result` export throws it). */
-function errOf(attempt: () => unknown): string {
-  try {
-    attempt();
-  } catch (thrown) {
-    if (typeof thrown !== 'string') throw new Error(`not an err string: ${String(thrown)}`);
-    return thrown;
-  }
-  throw new Error('no err');
 }
 
 describe('respond', () => {
