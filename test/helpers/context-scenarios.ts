@@ -322,12 +322,13 @@ export function describeContextScenarios(build: AppBuild): void {
       }
     });
 
-    it("drafting: the app's own drafter, prompt lookup chosen at run time and none agree; a batch is one pass; errs name the value", async () => {
+    it("drafting: the app's own drafter, the drafter component, prompt lookup chosen at run time and none agree; a batch is one pass; errs name the value", async () => {
       const prompt = 'Echo me: one two three four five six seven eight nine ten.';
       const { value, host } = await scenario(['drafting', prompt]);
       const result = JSON.parse(value);
       expect(result.plain.text).toBe(prompt);
       expect(result.appDrafted).toEqual(result.plain);
+      expect(result.componentDrafted).toEqual(result.plain);
       expect(result.lookedUp).toEqual(result.plain);
       expect(result.source).toEqual({
         processed: [],
@@ -342,9 +343,9 @@ export function describeContextScenarios(build: AppBuild): void {
       expect(result.outside).toEqual({
         err: "inferlib:context/drafting.drafted-generator.next: drafts[1] is token 200000, outside the model's vocabulary (151646 tokens)",
       });
-      // A pass per token without drafts; both drafted answers, the batch and the refusals took fewer.
+      // A pass per token without drafts; the three drafted answers, the batch and the refusals took fewer.
       const tokens = result.plain.tokens.length;
-      expect(host.passTimes.length).toBeLessThan(2 * tokens + 1);
+      expect(host.passTimes.length).toBeLessThan(3 * tokens + 1);
       if (build !== 'node') {
         const node = await loadApp('test/fixtures', 'context-client', 'node');
         const nodeHost = createHost();

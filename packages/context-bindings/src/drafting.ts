@@ -26,6 +26,24 @@ function checkedDrafts(drafts: readonly number[], max: number): readonly number[
   return drafts;
 }
 
+/** What a drafter component exports (`inferlib:drafter/proposer`), as its imported functions are typed. */
+export interface Proposer {
+  propose(processed: Uint32Array, pending: Uint32Array, max: number): Uint32Array;
+  maxDrafts(): number;
+}
+
+/**
+ * A drafter component's `propose` as a `ProposeDrafts` for `completeWithDrafter`: `import * as proposer from
+ * 'inferlib:drafter/proposer'` then `drafterOf(proposer)`. Its `max-drafts` is asked once.
+ */
+export function drafterOf(proposer: Proposer): ProposeDrafts {
+  return Object.assign(
+    (processed: readonly number[], pending: readonly number[], max: number): number[] =>
+      Array.from(proposer.propose(Uint32Array.from(processed), Uint32Array.from(pending), max)),
+    { maxDrafts: proposer.maxDrafts() },
+  );
+}
+
 /**
  * Generates from `context` as `generation.complete` does (the same text, tokens and finish), each pass
  * verifying what `propose` drafts from the context's tokens: at most its `maxDrafts`, and no more than

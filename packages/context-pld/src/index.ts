@@ -3,7 +3,8 @@
  * drafter every context starts with: the context's own code, whose contexts (and their forks) propose drafts
  * from the prompt until `drafting.set-drafter` chooses another.
  */
-import { Context as PlainContext, promptLookup } from '@inferlib/context';
+import { Context as PlainContext } from '@inferlib/context';
+import { promptLookup } from '@inferlib/support';
 
 export class Context extends PlainContext {
   static override readonly proposeDrafts = promptLookup();

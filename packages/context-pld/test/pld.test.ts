@@ -5,10 +5,10 @@
  * pages given back, and stops that end inside an accepted draft handled exactly.
  */
 import type * as Inference from 'inferlib:context/inference';
+import { promptLookup } from '@inferlib/support';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtinModel, qwen3Tokenizer } from '../../../host-shim/src/index.ts';
-import { promptLookup } from '../../context/src/prompt-lookup.ts';
 import { type BoundLibrary, loadBoundLibrary } from '../../context/test/bound-library.ts';
 
 interface Library extends BoundLibrary {

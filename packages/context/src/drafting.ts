@@ -10,11 +10,10 @@ import type {
   Step,
   StopConditions,
 } from 'inferlib:context/drafting';
-import { checkLive, type ProposeDrafts, refuseAfterDrop } from '@inferlib/support';
+import { checkLive, type ProposeDrafts, promptLookup, refuseAfterDrop } from '@inferlib/support';
 import { checkCountOfAtLeastOne, errAsText } from './checks.ts';
 import type { Context } from './context.ts';
 import { type Generation, startGeneration } from './generation.ts';
-import { promptLookup } from './prompt-lookup.ts';
 
 const iface = 'inferlib:context/drafting';
 

@@ -74,6 +74,7 @@ export function pushAll(target: number[], source: ArrayLike<number>): void {
 }
 export { byteLevelCodePoints, byteLevelEnd } from './byte-level.ts';
 export type { ProposeDrafts } from './drafting.ts';
+export { type PromptLookupOptions, promptLookup, promptLookupDefaults } from './prompt-lookup.ts';
 export { SeededRandom } from './random.ts';
 export {
   countProblem,

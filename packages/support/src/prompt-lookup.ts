@@ -3,7 +3,7 @@
  * proposed as the next tokens. Text that repeats its prompt (quotes, code edits, summaries) is then decoded
  * several tokens per forward pass, each draft checked by the same pass.
  */
-import type { ProposeDrafts } from '@inferlib/support';
+import type { ProposeDrafts } from './drafting.ts';
 
 export interface PromptLookupOptions {
   /** The most drafts one pass verifies. */
