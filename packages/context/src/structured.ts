@@ -123,7 +123,9 @@ export class StructuredGenerator {
     try {
       return this.#next(this.#matcher as Matcher);
     } catch (error) {
-      throw `${call}: ${messageOf(error)}`;
+      // The context's own errors name the call already (`predict` is given it).
+      const message = messageOf(error);
+      throw message.startsWith(`${this.#call}`) ? message : `${call}: ${message}`;
     }
   }
 
