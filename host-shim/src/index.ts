@@ -1,4 +1,5 @@
 export { builtinModel, qwen3StyleTemplate } from './builtin-model.ts';
+export { runCommand } from './cli.ts';
 export type { Host, HostOptions, ImportObject, Instance, InstanceOptions } from './host.ts';
 export { createHost, defaultHostVersion } from './host.ts';
 export type { PassTime, SentItem } from './instance.ts';
