@@ -1,23 +1,14 @@
+#!/usr/bin/env -S node --import tsx
 /**
  * `inferlib`: one command for an inferlet project — `new`, `build`, `check`, `run`, `--version`. A project is
  * the folder of the nearest package.json (from the current folder) with an `inferlib.component` entry; the
- * library comes from the packages the toolchain depends on, as installed.
+ * library comes from the packages the toolchain depends on, as installed. Each command loads only what it uses
+ * (the build's tools take a second to load), so `new` runs from the unpacked package alone.
  */
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runCommand } from '@inferlib/host-shim';
-import {
-  bundleAgainstWorld,
-  type Componentization,
-  componentJob,
-  runBuilds,
-  singleEngineJob,
-  typecheckApp,
-} from './build.ts';
-import { composeApp } from './compose.ts';
-import { createProject } from './new.ts';
 import { packageRootOf, projectAt, readPackageJsonSync, toolchainDir, toolchainPackage } from './project.ts';
-import { type BuildTarget, installedModules, loadTarget, parseEngine, providersFor } from './targets.ts';
+import type { BuildTarget } from './targets.ts';
 
 const usage = `usage: inferlib <command> [options]
 
@@ -43,6 +34,7 @@ function versionText(): string {
 
 /** The inferlet project holding the current folder. */
 async function currentApp(): Promise<BuildTarget> {
+  const { loadTarget } = await import('./targets.ts');
   const root = packageRootOf(process.cwd());
   const app = await loadTarget(root, 'app', projectAt(root));
   if (app === undefined) {
@@ -62,6 +54,8 @@ async function build(argv: readonly string[]): Promise<void> {
       force: { type: 'boolean' },
     },
   });
+  const { componentJob, runBuilds, singleEngineJob } = await import('./build.ts');
+  const { installedModules, parseEngine, providersFor } = await import('./targets.ts');
   const app = await currentApp();
   const modules = installedModules();
   const force = values.force === true;
@@ -70,6 +64,7 @@ async function build(argv: readonly string[]): Promise<void> {
       throw new Error('--engine: a composed build has one engine per component');
     await runBuilds(app.project, [() => componentJob(app)], { force });
     const started = performance.now();
+    const { composeApp } = await import('./compose.ts');
     await composeApp(app, providersFor(app, modules), 'inferlib build --composed');
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(
@@ -78,14 +73,14 @@ async function build(argv: readonly string[]): Promise<void> {
     return;
   }
   const engine = values.engine === undefined ? app.engine : parseEngine(values.engine, '--engine');
-  const job = (): Promise<Componentization> => singleEngineJob(app, modules, engine);
-  await runBuilds(app.project, [job], {
+  await runBuilds(app.project, [() => singleEngineJob(app, modules, engine)], {
     force,
     bundled: [{ from: app.engineWasm[engine], to: app.bundledWasm }],
   });
 }
 
 async function check(): Promise<void> {
+  const { bundleAgainstWorld, typecheckApp } = await import('./build.ts');
   const app = await currentApp();
   await bundleAgainstWorld(app);
   typecheckApp(app);
@@ -98,6 +93,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'new': {
       const [dir, ...extra] = rest;
       if (dir === undefined || extra.length > 0) throw new Error('usage: inferlib new <dir>');
+      const { createProject } = await import('./new.ts');
       const target = resolve(dir);
       const written = await createProject(target);
       console.log(`new: wrote ${written.join(', ')} in ${target}`);
@@ -114,7 +110,7 @@ async function main(argv: readonly string[]): Promise<number> {
       await check();
       return 0;
     case 'run':
-      return runCommand(rest);
+      return (await import('@inferlib/host-shim')).runCommand(rest);
     case '--version':
     case '-v':
       console.log(versionText());
