@@ -94,9 +94,6 @@ if (manifest.publishConfig?.exports !== undefined) {
   await compile(manifest.name === '@inferlib/cli' ? [join('quickjs', 'prelude')] : []);
 }
 if (manifest.name === '@inferlib/cli') {
-  // The command runs its JavaScript in plain Node; from the sources, it runs them through tsx.
-  const main = join(packageDir, 'dist', 'main.js');
-  await writeFile(main, (await readFile(main, 'utf8')).replace(/^#!.*\n/, '#!/usr/bin/env node\n'));
   const template = join(packageDir, 'template');
   await rm(template, { recursive: true, force: true });
   await cp(join(repoRoot, 'examples', 'starter'), template, {

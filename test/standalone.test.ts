@@ -6,40 +6,22 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packAll } from '../scripts/pack.ts';
 import { repoRoot } from './helpers/components.ts';
 
 const run = promisify(execFile);
-
-/** The folders of the workspace's packages that are published (not `private`). */
-async function publishablePackages(): Promise<string[]> {
-  const folders = [
-    ...(await readdir(join(repoRoot, 'packages'))).map((name) => join(repoRoot, 'packages', name)),
-    join(repoRoot, 'host-shim'),
-    join(repoRoot, 'cli'),
-  ];
-  const publishable: string[] = [];
-  for (const folder of folders) {
-    const manifest = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8')) as {
-      private?: boolean;
-    };
-    if (manifest.private !== true) publishable.push(folder);
-  }
-  return publishable.sort();
-}
 
 /**
  * What the commands run with: the machine's, without what the `pnpm test` and vitest around this test set for
  * themselves (`npm_*`, `PNPM_*`, `VITEST*`), which the project's own pnpm and vitest would take as theirs.
  */
 const cleanEnvironment = Object.fromEntries(
-  Object.entries(process.env).filter(
-    ([name]) => !/^(npm_|pnpm_|PNPM_|VITEST|TEST$|NODE_OPTIONS$)/i.test(name),
-  ),
+  Object.entries(process.env).filter(([name]) => !/^(npm_|pnpm_|VITEST|TEST$|NODE_OPTIONS$)/i.test(name)),
 );
 
 const scratch = await mkdtemp(join(tmpdir(), 'inferlib-standalone-'));
@@ -72,24 +54,14 @@ const hasWac = await run('wac', ['--version']).then(
 
 beforeAll(async () => {
   const started = performance.now();
-  const packages = await publishablePackages();
-  // Two at a time: a library module's prepack runs its build (nothing to do once `pnpm build` ran).
-  const queue = [...packages];
-  const packOne = async () => {
-    for (let folder = queue.shift(); folder !== undefined; folder = queue.shift()) {
-      await step(`pack ${folder.slice(repoRoot.length + 1)}`, folder, 'pnpm', [
-        'pack',
-        '--pack-destination',
-        tarballs,
-      ]);
-    }
-  };
-  await Promise.all([packOne(), packOne()]);
-  const packed = (await readdir(tarballs)).filter((file) => file.endsWith('.tgz'));
-  expect(packed).toHaveLength(packages.length);
+  const packed = await packAll(tarballs, cleanEnvironment);
+  timings.push(['pack every publishable package', (performance.now() - started) / 1000]);
+  console.log(
+    packed.map(({ name, bytes }) => `${(bytes / 1024).toFixed(0).padStart(7)} kB  ${name}`).join('\n'),
+  );
   // The scaffold from the unpacked toolchain alone, as `npx @inferlib/cli new` runs it.
-  const cli = packed.find((file) => file.startsWith('inferlib-cli-'));
-  await step('unpack cli', tarballs, 'tar', ['xzf', cli ?? '']);
+  const cli = packed.find(({ name }) => name === '@inferlib/cli');
+  await step('unpack cli', tarballs, 'tar', ['xzf', cli?.path ?? '']);
   await step('inferlib new', scratch, process.execPath, [
     join(tarballs, 'package', 'dist', 'main.js'),
     'new',
@@ -98,12 +70,7 @@ beforeAll(async () => {
   // Each @inferlib package, wherever it is depended on, from its tarball: the registry has none of them.
   const manifestPath = join(project, 'package.json');
   const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
-  const overrides = Object.fromEntries(
-    packed.map((file) => [
-      `@inferlib/${file.replace(/^inferlib-(.*)-\d+\.\d+\.\d+\.tgz$/, '$1')}`,
-      `file:${join(tarballs, file)}`,
-    ]),
-  );
+  const overrides = Object.fromEntries(packed.map(({ name, path }) => [name, `file:${path}`]));
   await writeFile(manifestPath, JSON.stringify({ ...manifest, pnpm: { overrides } }, null, 2));
   await pnpm('install', ['install', '--prefer-offline', '--reporter=append-only']);
   timings.push(['setup, in all', (performance.now() - started) / 1000]);

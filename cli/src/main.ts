@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env node
 /**
  * `inferlib`: one command for an inferlet project — `new`, `build`, `check`, `run`, `--version`. A project is
  * the folder of the nearest package.json (from the current folder) with an `inferlib.component` entry; the
