@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { cacheRoot, repoRoot } from './lib/paths.ts';
@@ -69,9 +69,7 @@ async function main(): Promise<void> {
   const destination = resolve(process.argv[2] ?? join(cacheRoot, 'packages'));
   const tarballs = await packAll(destination);
   for (const { name, path, bytes } of tarballs) {
-    console.log(
-      `${name.padEnd(30)} ${(bytes / 1024).toFixed(0).padStart(7)} kB  ${relative(process.cwd(), path)}`,
-    );
+    console.log(`${name.padEnd(30)} ${(bytes / 1024).toFixed(0).padStart(7)} kB  ${path}`);
   }
 }
 

@@ -46,6 +46,9 @@ async function step(name: string, cwd: string, command: string, args: readonly s
 
 const pnpm = (name: string, args: readonly string[]) => step(name, project, 'pnpm', args);
 
+/** The package.json of each tarball, as packed. */
+let manifests: string[] = [];
+
 /** Whether `wac` is installed, which only the composed build needs. */
 const hasWac = await run('wac', ['--version']).then(
   () => true,
@@ -58,6 +61,9 @@ beforeAll(async () => {
   timings.push(['pack every publishable package', (performance.now() - started) / 1000]);
   console.log(
     packed.map(({ name, bytes }) => `${(bytes / 1024).toFixed(0).padStart(7)} kB  ${name}`).join('\n'),
+  );
+  manifests = await Promise.all(
+    packed.map(async ({ path }) => (await run('tar', ['xzfO', path, 'package/package.json'])).stdout),
   );
   // The scaffold from the unpacked toolchain alone, as `npx @inferlib/cli new` runs it.
   const cli = packed.find(({ name }) => name === '@inferlib/cli');
@@ -82,6 +88,13 @@ afterAll(async () => {
 });
 
 describe('a project outside the repository, from the packed packages', () => {
+  it('is installed from packages whose dependencies are versions, not workspace links', () => {
+    for (const manifest of manifests) expect(manifest).not.toContain('workspace:');
+    expect(manifests.map((manifest) => JSON.parse(manifest).license)).toEqual(
+      manifests.map(() => 'Apache-2.0'),
+    );
+  });
+
   it('depends on the tarballs and nothing of the workspace', async () => {
     const manifest = await readFile(join(project, 'package.json'), 'utf8');
     expect(manifest).not.toContain('workspace:');
