@@ -7,7 +7,14 @@
  */
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { packageRootOf, projectAt, readPackageJsonSync, toolchainDir, toolchainPackage } from './project.ts';
+import {
+  type PackageJson,
+  packageRootOf,
+  projectAt,
+  readPackageJsonSync,
+  toolchainDir,
+  toolchainPackage,
+} from './project.ts';
 import type { BuildTarget } from './targets.ts';
 
 const usage = `usage: inferlib <command> [options]
@@ -26,10 +33,11 @@ build and check work on the project of the current folder.`;
 /** The suite's version (every package has it) and the host ABI its WIT is, as the host's bindings say. */
 function versionText(): string {
   const { version } = readPackageJsonSync(toolchainDir);
-  const bindings = readPackageJsonSync<{ name: string; version: string; inferlib?: { hostAbi?: string } }>(
-    toolchainPackage('@inferlib/inferlet-bindings'),
-  );
-  return `inferlib ${version} (host ABI: ${bindings.inferlib?.hostAbi ?? 'unknown'})`;
+  const bindingsDir = toolchainPackage('@inferlib/inferlet-bindings');
+  const hostAbi = readPackageJsonSync<PackageJson & { inferlib?: { hostAbi?: string } }>(bindingsDir).inferlib
+    ?.hostAbi;
+  if (hostAbi === undefined) throw new Error(`${bindingsDir}/package.json has no inferlib.hostAbi`);
+  return `inferlib ${version} (host ABI: ${hostAbi})`;
 }
 
 /** The inferlet project holding the current folder. */
@@ -61,7 +69,9 @@ async function build(argv: readonly string[]): Promise<void> {
   const force = values.force === true;
   if (values.composed === true) {
     if (values.engine !== undefined)
-      throw new Error('--engine: a composed build has one engine per component');
+      throw new Error(
+        "--engine with --composed: a composed build is of StarlingMonkey components; --engine names the single-engine build's",
+      );
     await runBuilds(app.project, [() => componentJob(app)], { force });
     const started = performance.now();
     const { composeApp } = await import('./compose.ts');

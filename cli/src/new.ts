@@ -6,17 +6,16 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { readPackageJsonSync, toolchainDir } from './project.ts';
+import { ownExtension, readPackageJsonSync, toolchainDir } from './project.ts';
 
 const template = 'starter';
 
 /**
- * The starter: the package's copy (`template/`, made when it is packed), or this repository's
- * `examples/starter` when the toolchain runs from its sources.
+ * The starter: this repository's `examples/starter` when the toolchain runs from its sources, the package's
+ * copy of it (`template/`, made when it is packed) when it runs as published.
  */
-export const starterDir: string = existsSync(join(toolchainDir, 'template'))
-  ? join(toolchainDir, 'template')
-  : join(toolchainDir, '..', 'examples', template);
+export const starterDir: string =
+  ownExtension === '.ts' ? join(toolchainDir, '..', 'examples', template) : join(toolchainDir, 'template');
 
 /** The files a project has beyond the starter's, which a workspace app takes from the workspace. */
 const projectFilesDir = join(toolchainDir, 'project');

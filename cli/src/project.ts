@@ -32,7 +32,7 @@ export const toolchainDir: string = packageRootOf(dirname(fileURLToPath(import.m
 
 /**
  * The extension of this package's own modules: `.ts` run from the sources (tsx, vitest), `.js` as published.
- * A file loaded by path (a forked process, the QuickJS prelude) has the same.
+ * A module started by path (componentize-js's process) has the same.
  */
 export const ownExtension: string = extname(fileURLToPath(import.meta.url));
 

@@ -8,7 +8,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { allowWitFileAccess, type ComponentizeFeature } from './componentize.ts';
-import { type Project, packageDir, readPackageJsonSync, toolchainDir, toolchainPackage } from './project.ts';
+import {
+  type PackageJson as PlainPackageJson,
+  type Project,
+  packageDir,
+  readPackageJsonSync,
+  toolchainDir,
+  toolchainPackage,
+} from './project.ts';
 import {
   readWitPackage,
   readWitTree,
@@ -64,6 +71,7 @@ interface ComponentManifest {
 export interface LibraryModule {
   /** Short name: the package folder (`brle`, `hello`); a library module's package is `@inferlib/<name>`. */
   readonly name: string;
+  /** A library module (`packages/*`) exports an interface; an app (`examples/*`, a project) runs. */
   readonly kind: 'module' | 'app';
   /** The interfaces the target's world imports and exports (`inferlib:brle/encoding`, …). */
   readonly world: { readonly imports: readonly string[]; readonly exports: readonly string[] };
@@ -73,16 +81,7 @@ export interface LibraryModule {
 }
 
 export interface BuildTarget extends LibraryModule {
-  /** Short name: the package folder (`brle`, `hello`). */
-  readonly name: string;
-  /** A library module (`packages/*`) exports an interface; an app (`examples/*`, `test/fixtures/*`) runs. */
-  readonly kind: 'module' | 'app';
-  /** The interfaces the target's world imports and exports (`inferlib:brle/encoding`, …). */
-  readonly world: { readonly imports: readonly string[]; readonly exports: readonly string[] };
-  readonly dir: string;
-  readonly manifest: ComponentManifest;
   readonly entry: string;
-  readonly wasm: string;
   /** What a library module's component imports and exports, for apps built from the installed package. */
   readonly worldJson: string;
   /** An app composed with the library components it needs (`pnpm compose`). */
@@ -102,20 +101,14 @@ export interface BuildTarget extends LibraryModule {
   readonly project: Project;
 }
 
-interface PackageJson {
-  readonly name: string;
-  readonly version: string;
-  readonly dependencies?: Record<string, string>;
-  readonly devDependencies?: Record<string, string>;
+interface PackageJson extends PlainPackageJson {
   readonly inferlib?: { readonly component?: ComponentManifest };
 }
 
-const readPackageJson = async (dir: string): Promise<PackageJson> => readPackageJsonSync<PackageJson>(dir);
-
 /**
  * The WIT a target's world resolves against (and the bindings packages it comes from): its own package and
- * those in its `deps/`, plus the `generated/wit` of each bindings package it depends on, directly or through other bindings packages — the
- * same files an outside consumer gets, never `wit/` directly.
+ * those in its `deps/`, plus the `generated/wit` of each bindings package it depends on, directly or through
+ * other bindings packages — the same files an outside consumer gets, never `wit/` directly.
  */
 async function targetRegistry(
   dir: string,
@@ -136,7 +129,7 @@ async function targetRegistry(
       const bindingsDir = packageDir(name, from);
       bindingsDirs.push(bindingsDir);
       packages.push(...(await readWitTree(join(bindingsDir, 'generated', 'wit'))));
-      await visit(bindingsDir, await readPackageJson(bindingsDir));
+      await visit(bindingsDir, readPackageJsonSync<PackageJson>(bindingsDir));
     }
   };
   await visit(dir, pkg);
@@ -221,7 +214,7 @@ export async function loadTarget(
   kind: BuildTarget['kind'],
   project: Project,
 ): Promise<BuildTarget | undefined> {
-  const pkg = await readPackageJson(dir);
+  const pkg = readPackageJsonSync<PackageJson>(dir);
   const manifest = pkg.inferlib?.component;
   if (manifest === undefined) return undefined;
   checkInstalled(dir, pkg, project);
@@ -265,7 +258,7 @@ export function installedModules(): LibraryModule[] {
       if (manifest === undefined) return [];
       const { wasm, worldJson } = artifactPaths(dir);
       if (!existsSync(worldJson)) {
-        throw new Error(`${worldJson} is missing: the package was packed without its built component`);
+        throw new Error(`${worldJson} is missing: ${basename(dir)}'s package was packed before its build`);
       }
       const world = JSON.parse(readFileSync(worldJson, 'utf8')) as LibraryModule['world'];
       return [{ name: basename(dir), kind: 'module', world, dir, manifest, wasm }];

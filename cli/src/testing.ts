@@ -6,7 +6,6 @@
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type LoadedComponent, loadComponent } from '@inferlib/host-shim';
-import { vi } from 'vitest';
 import { changedSources } from './build-record.ts';
 import { bindHost } from './linking.ts';
 import { projectAt } from './project.ts';
@@ -21,6 +20,8 @@ export type AppBuild = 'node' | 'bundled' | 'composed' | SingleEngine;
 
 /** A fresh copy of `entry` and the library sources it imports, bound to `imports`. */
 async function importBound(entry: string, imports: Readonly<Record<string, object>>): Promise<unknown> {
+  // vitest only where sources run, in a test: scripts outside vitest load built components through this module.
+  const { vi } = await import('vitest');
   vi.resetModules();
   bindHost(imports);
   return import(pathToFileURL(entry).href);
