@@ -18,7 +18,6 @@ export default defineConfig({
             'packages/*/test/**/*.test.ts',
             'host-shim/test/**/*.test.ts',
             'scripts/test/**/*.test.ts',
-            'cli/test/**/*.test.ts',
           ],
         },
       },
