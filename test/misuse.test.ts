@@ -103,6 +103,9 @@ const cases: Record<string, () => Promise<string>> = {
   'predict with temperature NaN': () => contextClientError('misuse', 'predict-nan'),
   'score with a token id outside the vocabulary': () =>
     contextClientError('misuse', 'score-outside-vocabulary'),
+  'a draft with a token id outside the vocabulary': () =>
+    contextClientError('misuse', 'draft-outside-vocabulary'),
+  'tools as {name, parameters}': () => contextClientError('misuse', 'tools-without-function'),
   'a context used after its drop': () => contextClientError('use-after-drop'),
   'a context dropped twice': () => contextClientError('drop-twice'),
   'a model used after its drop': () => contextClientError('model-after-drop'),

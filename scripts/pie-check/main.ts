@@ -39,6 +39,16 @@ const ARGUMENTS: Record<string, string[]> = {
   choose: ['-p', 'Pages of keys and values, shared by forks.', 'memory', 'networking', 'cooking'],
   classify: ['-p', 'Pages of keys and values, shared by forks.', 'memory', 'networking', 'cooking'],
   'json-extract': ['-p', 'Ada Lovelace, 36, writes from ada@example.com.', '--max-tokens', '96'],
+  'tool-agent': [
+    '-p',
+    'What is the capital of Kenya?',
+    '--tool-choice',
+    'required',
+    '--rounds',
+    '1',
+    '--max-tokens',
+    '48',
+  ],
 };
 /**
  * The probe's runs with `--real-model`, in order (the app is a folder of test/fixtures, the scenario one of

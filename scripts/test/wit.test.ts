@@ -65,6 +65,7 @@ describe('wit/', () => {
       'inferlet:zo/imports',
       'inferlib:brle/brle-provider',
       'inferlib:chat/chat-formatter',
+      'inferlib:chat/chat-templates-provider',
       'inferlib:context/context-generation-provider',
       'inferlib:context/context-provider',
       'inferlib:environment/environment-provider',

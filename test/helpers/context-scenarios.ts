@@ -46,6 +46,10 @@ const misuseMessages: Record<string, { readonly oneEngine: string; readonly comp
     oneEngine:
       "inferlib:context/search.score: continuation[1] is token 200000, outside the model's vocabulary (151646 tokens)",
   },
+  'draft-outside-vocabulary': {
+    oneEngine:
+      "inferlib:context/drafting.drafted-generator.next: drafts[1] is token 200000, outside the model's vocabulary (151646 tokens)",
+  },
 };
 
 const valid = validator();
@@ -315,6 +319,38 @@ export function describeContextScenarios(build: AppBuild): void {
         const node = await loadApp('test/fixtures', 'context-client', 'node');
         const outcome = await runInferlet(node, createHost().createInstance({ args: ['adapters', prompt] }));
         expect(outcome.ok && JSON.parse(outcome.returnValue ?? '')).toEqual(result);
+      }
+    });
+
+    it("drafting: the app's own drafter, prompt lookup chosen at run time and none agree; a batch is one pass; errs name the value", async () => {
+      const prompt = 'Echo me: one two three four five six seven eight nine ten.';
+      const { value, host } = await scenario(['drafting', prompt]);
+      const result = JSON.parse(value);
+      expect(result.plain.text).toBe(prompt);
+      expect(result.appDrafted).toEqual(result.plain);
+      expect(result.lookedUp).toEqual(result.plain);
+      expect(result.source).toEqual({
+        processed: [],
+        pending: tokenizer.encode(`${chatml('user', prompt)}<|im_start|>assistant\n`),
+      });
+      expect(result.batch.map((step: { token: number }) => step.token)).toEqual(
+        result.plain.tokens.slice(0, 4),
+      );
+      expect(result.noDrafts).toEqual({
+        err: 'inferlib:context/drafting.set-drafter: max-drafts 0: at least 1 is needed',
+      });
+      expect(result.outside).toEqual({
+        err: "inferlib:context/drafting.drafted-generator.next: drafts[1] is token 200000, outside the model's vocabulary (151646 tokens)",
+      });
+      // A pass per token without drafts; both drafted answers, the batch and the refusals took fewer.
+      const tokens = result.plain.tokens.length;
+      expect(host.passTimes.length).toBeLessThan(2 * tokens + 1);
+      if (build !== 'node') {
+        const node = await loadApp('test/fixtures', 'context-client', 'node');
+        const nodeHost = createHost();
+        const outcome = await runInferlet(node, nodeHost.createInstance({ args: ['drafting', prompt] }));
+        expect(outcome.ok && JSON.parse(outcome.returnValue ?? '')).toEqual(result);
+        expect(nodeHost.passTimes.length).toBe(host.passTimes.length);
       }
     });
 

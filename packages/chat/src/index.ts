@@ -1,2 +1,3 @@
-/** The `inferlib:chat/formatter` interface, in-process: what a bundler alias of that import resolves to. */
+/** `inferlib:chat/formatter` and `inferlib:chat/templates`, in-process: what a bundler alias of those imports resolves to. */
 export { ChatFormatter, type ToolCall } from './formatter.ts';
+export { ChatTemplate } from './templates.ts';

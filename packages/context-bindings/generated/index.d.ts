@@ -4,4 +4,6 @@
 /// <reference path="./types/inferlib-context-structured.d.ts" />
 /// <reference path="./types/inferlib-context-search.d.ts" />
 /// <reference path="./types/inferlib-context-adapters.d.ts" />
+/// <reference path="./types/inferlib-context-tools.d.ts" />
+/// <reference path="./types/inferlib-context-drafting.d.ts" />
 export {};

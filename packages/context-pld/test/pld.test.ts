@@ -8,8 +8,8 @@ import type * as Inference from 'inferlib:context/inference';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtinModel, qwen3Tokenizer } from '../../../host-shim/src/index.ts';
+import { promptLookup } from '../../context/src/prompt-lookup.ts';
 import { type BoundLibrary, loadBoundLibrary } from '../../context/test/bound-library.ts';
-import { promptLookup } from '../src/prompt-lookup.ts';
 
 interface Library extends BoundLibrary {
   readonly Speculative: typeof Inference.Context;
@@ -43,9 +43,10 @@ function measure<T>(
 
 describe('prompt lookup', () => {
   it('proposes what followed the latest longest match of the last tokens', () => {
-    expect(promptLookup([1, 2, 3, 9, 2, 3, 7, 8], [2, 3], 3)).toEqual([7, 8, 2]);
-    expect(promptLookup([5, 6], [7], 4)).toEqual([]);
-    expect(promptLookup([4, 4, 4], [4], 2)).toEqual([4]);
+    const propose = promptLookup();
+    expect(propose([1, 2, 3, 9, 2, 3, 7, 8], [2, 3], 3)).toEqual([7, 8, 2]);
+    expect(propose([5, 6], [7], 4)).toEqual([]);
+    expect(propose([4, 4, 4], [4], 2)).toEqual([4]);
   });
 });
 

@@ -17,6 +17,12 @@ export function checkSampler(call: string, sampler: SamplerConfig): void {
   refuse(call, samplerProblem(sampler));
 }
 
+/** Refuses what `checkCount` refuses, and 0: a count of things the call must have at least one of. */
+export function checkCountOfAtLeastOne(call: string, name: string, value: number): void {
+  checkCount(call, name, value);
+  if (value === 0) throw new Error(`${call}: ${name} 0: at least 1 is needed`);
+}
+
 /** `predict`'s values: what `output-distributions` takes. */
 export function checkDistributionRequest(call: string, temperature: number, topK: number | undefined): void {
   refuse(call, temperatureProblem(temperature) ?? (topK === undefined ? undefined : topKProblem(topK)));
@@ -33,4 +39,15 @@ export function errAsText<T>(body: () => T): T {
   } catch (error) {
     throw error instanceof Error ? error.message : error;
   }
+}
+
+/**
+ * The text of an error: a string as thrown for a WIT `err` in one engine, the payload of jco's error for an
+ * imported function's `err` in a composition, else the error's message.
+ */
+export function messageOf(error: unknown): string {
+  if (typeof error === 'string') return error;
+  // componentize-js's error for an imported `err` is no `Error` instance: known by its payload.
+  if (typeof error === 'object' && error !== null && 'payload' in error) return String(error.payload);
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,12 +1,15 @@
 import { ChatFormatter } from 'inferlib:chat/formatter';
+import { ChatTemplate } from 'inferlib:chat/templates';
 import type { SamplerConfig, StopConfig } from 'inferlib:context/inference';
 import { Model, type Tokenizer } from 'inferlib:model/models';
 import { type Distribution, type ForwardPass, Queue } from 'inferlib:queue/queues';
-import { pushAll, refuseAfterDrop, SeededRandom } from '@inferlib/support';
-import { checkCount, checkSampler, iface } from './checks.ts';
+import { type ProposeDrafts, pushAll, refuseAfterDrop, SeededRandom } from '@inferlib/support';
+import { checkCount, checkSampler, iface, messageOf } from './checks.ts';
 import { Conversation, type Message, type Role } from './conversation.ts';
 import { type TokenizingModel, tokenizeLiteral, tokenizeMessage } from './literal-content.ts';
 import { endsWith } from './text-stream.ts';
+import { parseTools, type ToolSet, toolsSystemPrompt } from './tool-set.ts';
+import { syntaxOf, type ToolCall, type TurnSyntax } from './turn-syntax.ts';
 import { type Vocabulary, vocabularyOf } from './vocabulary.ts';
 
 /** Asks `pass` for one token at each of `indices`, sampled as `sampler` says. */
@@ -39,16 +42,6 @@ const generateCall = `${iface}.context.generate`;
 const literalTokensKept = 256;
 
 /**
- * Proposes draft tokens to verify in the next pass, at most `max`, from the processed and pending tokens:
- * how a speculative context (`context-pld`) decodes several tokens per pass.
- */
-export interface ProposeDrafts {
-  (processed: readonly number[], pending: readonly number[], max: number): number[];
-  /** The most drafts one pass verifies. */
-  readonly maxDrafts: number;
-}
-
-/**
  * Refuses stop sequences that could never match because they are empty. A token outside the vocabulary is
  * not checked: only `get-vocabs` could tell, which costs seconds through a component boundary.
  */
@@ -70,9 +63,12 @@ class Session {
   readonly formatter: ChatFormatter;
   readonly pageSize: number;
   readonly modelName: string;
-  readonly proposeDrafts: ProposeDrafts | undefined;
   readonly model: TokenizingModel;
   #endOfTurn: readonly number[] | undefined;
+  readonly #templateSource: string;
+  /** The template for renderings with tools, compiled on first use. */
+  #template: ChatTemplate | undefined;
+  #turnSyntax: TurnSyntax | undefined;
   #vocabulary: Vocabulary | undefined;
   /** Texts tokenized as plain text lately: the same forced texts come again (a schema used again). */
   readonly #literalTokens = new Map<string, readonly number[]>();
@@ -80,9 +76,10 @@ class Session {
   readonly #sharedPages = new Map<number, number>();
   #contexts = 0;
 
-  constructor(model: Model, proposeDrafts: ProposeDrafts | undefined) {
+  constructor(model: Model) {
+    this.#templateSource = model.getPromptTemplate();
     try {
-      this.formatter = new ChatFormatter(model.getPromptTemplate());
+      this.formatter = new ChatFormatter(this.#templateSource);
     } catch (error) {
       throw new Error(
         `${iface}.context: the chat template of model ${model.getName()} does not compile: ${String(error)}`,
@@ -92,7 +89,6 @@ class Session {
     this.queue = Queue.fromModelName(this.modelName);
     this.tokenizer = model.getTokenizer();
     this.pageSize = model.getKvPageSize();
-    this.proposeDrafts = proposeDrafts;
     this.model = { name: this.modelName, tokenizer: this.tokenizer };
   }
 
@@ -135,17 +131,78 @@ class Session {
     this.queue[Symbol.dispose]();
   }
 
-  render(messages: readonly Message[], generationPrompt: boolean, beginOfSequence: boolean): string {
+  /** The family syntax of the model's turns (`turn-syntax.ts`). */
+  turnSyntax(): TurnSyntax {
+    this.#turnSyntax ??= syntaxOf(this.#templateSource);
+    return this.#turnSyntax;
+  }
+
+  /**
+   * Renders a conversation: through the contract's formatter, or, once tools are offered or a tool message
+   * names its call, through `inferlib:chat/templates`, which passes them (or describes the tools in the
+   * system message).
+   */
+  render(
+    messages: readonly Message[],
+    generationPrompt: boolean,
+    beginOfSequence: boolean,
+    tools: ToolSet | undefined,
+  ): string {
+    if (tools !== undefined || messages.some(({ call }) => call !== undefined)) {
+      return this.renderWithTools(messages, generationPrompt, beginOfSequence, tools);
+    }
     const adders: Record<Role, (content: string) => void> = {
       system: (content) => this.formatter.addSystem(content),
       user: (content) => this.formatter.addUser(content),
       assistant: (content) => this.formatter.addAssistant(content),
+      tool: (content) => this.formatter.addTool(content),
     };
     for (const { role, content } of messages) adders[role](content);
     try {
       return this.formatter.render(generationPrompt, beginOfSequence);
     } finally {
       this.formatter.clear();
+    }
+  }
+
+  /**
+   * Renders with `tools` as the template's `tools` variable, or, when `tools.systemPrompt` says the template
+   * renders none, with their description in the system message. Tool messages carry their call's name and id.
+   */
+  renderWithTools(
+    messages: readonly Message[],
+    generationPrompt: boolean,
+    beginOfSequence: boolean,
+    tools: Pick<ToolSet, 'json' | 'systemPrompt'> | undefined,
+  ): string {
+    this.#template ??= new ChatTemplate(this.#templateSource);
+    const rendered = messages.map(({ role, content, call }) => ({
+      role,
+      content,
+      ...(call === undefined
+        ? {}
+        : { name: call.name, ...(call.id === undefined ? {} : { tool_call_id: call.id }) }),
+    }));
+    const systemPrompt = tools?.systemPrompt;
+    if (systemPrompt !== undefined) {
+      const [first] = rendered;
+      if (first?.role === 'system')
+        rendered[0] = { ...first, content: `${first.content}\n\n${systemPrompt}` };
+      else rendered.unshift({ role: 'system', content: systemPrompt });
+    }
+    const variables = JSON.stringify({
+      messages: rendered,
+      add_generation_prompt: generationPrompt,
+      begin_of_sequence: beginOfSequence,
+    });
+    const withTools =
+      tools !== undefined && systemPrompt === undefined
+        ? `${variables.slice(0, -1)},"tools":${tools.json}}`
+        : variables;
+    try {
+      return this.#template.render(withTools);
+    } catch (error) {
+      throw new Error(messageOf(error));
     }
   }
 
@@ -175,7 +232,7 @@ class Session {
  * KV cache (*processed*), which lives in pages of the model's page size, grown and shrunk as it changes.
  */
 export class Context {
-  /** Set by a subclass whose contexts decode speculatively (`context-pld`). */
+  /** The drafter a new context starts with: set by a subclass whose contexts draft by default (`context-pld`). */
   static readonly proposeDrafts: ProposeDrafts | undefined = undefined;
 
   readonly #session: Session;
@@ -196,6 +253,8 @@ export class Context {
   #promptTokens = 0;
   /** Tokens a speculative step generated beyond the one handed out: part of the context until given back. */
   #ahead: number[] = [];
+  /** What generation drafts with (`inferlib:context/drafting.set-drafter`); forks inherit it. */
+  #drafter: ProposeDrafts | undefined;
   /** The draws of samplers the library runs itself (structured generation); seeded on first use. */
   #random: SeededRandom | undefined;
   /** The adapter slot and seed every pass runs with (`inferlib:context/adapters`), if set. */
@@ -204,11 +263,11 @@ export class Context {
 
   /** `inferlib:context/inference`'s constructor takes a model; a fork passes its session and conversation. */
   constructor(model: Model | Session, conversation?: Conversation) {
-    this.#session =
-      model instanceof Session ? model.join() : new Session(model, new.target.proposeDrafts).join();
+    this.#session = model instanceof Session ? model.join() : new Session(model).join();
+    this.#drafter = new.target.proposeDrafts;
     this.#conversation =
       conversation ??
-      new Conversation((messages, prompt, bos) => this.#session.render(messages, prompt, bos));
+      new Conversation((messages, prompt, bos, tools) => this.#session.render(messages, prompt, bos, tools));
   }
 
   /** Text as it is, control tokens included (`<|im_end|>` becomes that token). */
@@ -219,15 +278,71 @@ export class Context {
 
   /** The message fills keep their content literal: see `literal-content.ts`. */
   fillSystem(text: string): void {
-    this.#fillMessage('fill-system', 'system', text);
+    this.#fillMessage(`${iface}.context.fill-system`, 'system', text);
   }
 
   fillUser(text: string): void {
-    this.#fillMessage('fill-user', 'user', text);
+    this.#fillMessage(`${iface}.context.fill-user`, 'user', text);
   }
 
   fillAssistant(text: string): void {
-    this.#fillMessage('fill-assistant', 'assistant', text);
+    this.#fillMessage(`${iface}.context.fill-assistant`, 'assistant', text);
+  }
+
+  /**
+   * Offers `json`'s tools in every rendering from now: as the template's `tools` variable, or described in
+   * the system message when the template renders none (it renders the same with and without them).
+   */
+  setTools(call: string, json: string): void {
+    if (this.#filled) {
+      throw new Error(`${call}: the context already holds tokens; set the tools before the first fill`);
+    }
+    const session = this.#session;
+    const { tools, definitions } = parseTools(call, json);
+    const probe: Message[] = [{ role: 'user', content: 'x' }];
+    let rendersTools: boolean;
+    try {
+      rendersTools =
+        session.renderWithTools(probe, true, true, { json, systemPrompt: undefined }) !==
+        session.renderWithTools(probe, true, true, undefined);
+    } catch (error) {
+      throw new Error(`${call}: the chat template fails with these tools: ${messageOf(error)}`);
+    }
+    this.#conversation.tools = {
+      json,
+      tools,
+      systemPrompt: rendersTools ? undefined : toolsSystemPrompt(definitions, session.turnSyntax()),
+    };
+  }
+
+  /** The tools offered, if any. */
+  get tools(): ToolSet | undefined {
+    return this.#conversation.tools;
+  }
+
+  fillToolResult(call: string, toolCall: ToolCall, content: string): void {
+    this.#fillMessage(call, 'tool', content, toolCall);
+  }
+
+  /** The family syntax of the model's turns. */
+  turnSyntax(): TurnSyntax {
+    return this.#session.turnSyntax();
+  }
+
+  /** The generation prompt the assistant's turn begins after, while the turn goes on (no message since). */
+  get generationPrompt(): string | undefined {
+    return this.#conversation.generationPrompt;
+  }
+
+  /** How many tokens the context holds, generated ones included. */
+  tokenCount(): number {
+    this.settle();
+    return this.#processed.length + this.#pending.length;
+  }
+
+  /** `text`'s tokens as the tokenizer gives them: control tokens form. */
+  tokenize(text: string): Uint32Array {
+    return this.#session.tokenizer.tokenize(text);
   }
 
   /** Runs every pending token through one forward pass, asking for no output. */
@@ -276,14 +391,31 @@ export class Context {
   /**
    * The next generated token, for a generation that may take `budget` more. A speculative step generates
    * several; those beyond the first wait in `#ahead` and are given back if anything else uses the context.
+   * `drafts`, when given, are verified instead of the drafter's (the caller drafts).
    */
-  nextToken(call: string, sampler: SamplerConfig, budget: number): number {
+  nextToken(call: string, sampler: SamplerConfig, budget: number, drafts?: readonly number[]): number {
     const ahead = this.#ahead.shift();
     if (ahead !== undefined) return ahead;
-    const [token, ...more] = this.#step(call, sampler, budget);
+    const [token, ...more] = this.#step(call, sampler, budget, drafts);
     if (token === undefined) throw new Error(`${call}: the forward pass returned no token`);
     this.#ahead = more;
     return token;
+  }
+
+  /** Whether a speculative step generated tokens that `nextToken` has not handed out yet. */
+  hasTokensAhead(): boolean {
+    return this.#ahead.length > 0;
+  }
+
+  /** The drafter later generation drafts with; `undefined`: none. */
+  setDrafter(drafter: ProposeDrafts | undefined): void {
+    this.#drafter = drafter;
+  }
+
+  /** The tokens a drafter proposes from: those run, and those the next pass runs. */
+  draftSource(): { processed: readonly number[]; pending: readonly number[] } {
+    this.settle();
+    return { processed: this.#processed, pending: this.#pending };
   }
 
   /** Seeds the draws of the samplers the library runs itself for this context (and its forks from now). */
@@ -382,6 +514,7 @@ export class Context {
     child.#promptTokens = this.#promptTokens;
     child.#adapter = this.#adapter;
     child.#adapterSeed = this.#adapterSeed;
+    child.#drafter = this.#drafter;
     // A seeded parent's forks draw their own seeded streams; an unseeded one's seed themselves.
     if (this.#random !== undefined) {
       child.#random = new SeededRandom(BigInt(Math.floor(this.#random.next() * 2 ** 53)));
@@ -480,16 +613,13 @@ export class Context {
   }
 
   /**
-   * One forward pass that generates one token, or, with drafts proposed, the drafts it confirms and one
-   * more. Rejected drafts are given back; the last token generated stays pending.
+   * One forward pass that generates one token, or, with drafts (the caller's, else the drafter's), the
+   * drafts it confirms and one more. Drafts beyond `budget` are not run; rejected ones are given back; the
+   * last token generated stays pending.
    */
-  #step(call: string, sampler: SamplerConfig, budget: number): number[] {
+  #step(call: string, sampler: SamplerConfig, budget: number, callerDrafts?: readonly number[]): number[] {
     this.#recomputeLastIfNothingPending(call);
-    const propose = this.#session.proposeDrafts;
-    const drafts =
-      propose !== undefined && budget > 1
-        ? propose(this.#processed, this.#pending, Math.min(budget - 1, propose.maxDrafts))
-        : [];
+    const drafts = this.#draftsFor(budget, callerDrafts);
     const inputs = drafts.length === 0 ? this.#pending : [...this.#pending, ...drafts];
     const firstOutput = this.#pending.length - 1;
     const result = this.#run(inputs, (pass) =>
@@ -514,6 +644,17 @@ export class Context {
     const generated = drafts.slice(0, accepted);
     generated.push(last);
     return generated;
+  }
+
+  /** The drafts a step verifies: the caller's, else the drafter's, no more than `budget` leaves room for. */
+  #draftsFor(budget: number, callerDrafts: readonly number[] | undefined): readonly number[] {
+    const max = budget - 1;
+    if (max <= 0) return [];
+    if (callerDrafts !== undefined) return callerDrafts.slice(0, max);
+    const propose = this.#drafter;
+    return propose === undefined
+      ? []
+      : propose(this.#processed, this.#pending, Math.min(max, propose.maxDrafts));
   }
 
   /** Gives back the tokens generated ahead and not handed out: the context ends where its user saw it end. */
@@ -555,7 +696,8 @@ export class Context {
     this.#fitPages(cut);
   }
 
-  #fillMessage(call: string, role: Role, content: string): void {
+  /** `call` names the WIT call errors come from; a tool message carries the `toolCall` it answers. */
+  #fillMessage(call: string, role: Role, content: string, toolCall?: ToolCall): void {
     this.settle();
     const tokenizer = this.#session.tokenizer;
     const length = this.#processed.length + this.#pending.length;
@@ -565,7 +707,7 @@ export class Context {
         ? ''
         : tokenizer.detokenize(Uint32Array.from([...this.#processed, ...this.#pending].slice(turnStart)));
     try {
-      const addition = this.#conversation.add(role, turn, !this.#filled);
+      const addition = this.#conversation.add(role, turn, !this.#filled, toolCall);
       const model = { name: this.#session.modelName, tokenizer };
       const tokens = tokenizeMessage(addition.text, content, model);
       const prompt = tokenizer.tokenize(addition.commit(content));
@@ -577,7 +719,7 @@ export class Context {
         ? this.#processed.length + this.#pending.length
         : undefined;
     } catch (error) {
-      throw new Error(`${iface}.context.${call}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${call}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 

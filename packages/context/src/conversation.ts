@@ -14,18 +14,24 @@
 
 import { aroundContent } from './around-content.ts';
 
-export type Role = 'system' | 'user' | 'assistant';
+import type { ToolSet } from './tool-set.ts';
+import type { ToolCall } from './turn-syntax.ts';
+
+export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
 export interface Message {
   readonly role: Role;
   readonly content: string;
+  /** The call a tool message answers. */
+  readonly call?: ToolCall;
 }
 
-/** Renders messages with the model's chat template. */
+/** Renders messages with the model's chat template (and the tools the conversation offers, if any). */
 export type Render = (
   messages: readonly Message[],
   generationPrompt: boolean,
   beginOfSequence: boolean,
+  tools: ToolSet | undefined,
 ) => string;
 
 /** What to append for one message. */
@@ -42,7 +48,6 @@ export interface Addition {
 const neutralContent = 'x';
 
 export class Conversation {
-  readonly #render: Render;
   #messages: Message[] = [];
   /** The template's rendering of `#messages`, without generation prompt. */
   #rendered = '';
@@ -50,19 +55,42 @@ export class Conversation {
   #prompt: string | undefined;
   /** `begin_of_sequence` of every rendering: whether the first message was the first thing filled. */
   #beginOfSequence: boolean | undefined;
+  /** The tools every rendering offers. */
+  #tools: ToolSet | undefined;
+
+  readonly #renderWithTools: Render;
 
   constructor(render: Render) {
-    this.#render = render;
+    this.#renderWithTools = render;
+  }
+
+  #render(messages: readonly Message[], generationPrompt: boolean, beginOfSequence: boolean): string {
+    return this.#renderWithTools(messages, generationPrompt, beginOfSequence, this.#tools);
   }
 
   /** A copy that goes on independently (a fork's). */
   clone(): Conversation {
-    const copy = new Conversation(this.#render);
+    const copy = new Conversation(this.#renderWithTools);
     copy.#messages = this.#messages;
     copy.#rendered = this.#rendered;
     copy.#prompt = this.#prompt;
     copy.#beginOfSequence = this.#beginOfSequence;
+    copy.#tools = this.#tools;
     return copy;
+  }
+
+  /** The tools the conversation offers; set before its first message (`inferlib:context/tools.set-tools`). */
+  get tools(): ToolSet | undefined {
+    return this.#tools;
+  }
+
+  set tools(tools: ToolSet) {
+    this.#tools = tools;
+  }
+
+  /** The generation prompt appended last, if nothing followed it yet. */
+  get generationPrompt(): string | undefined {
+    return this.#prompt;
   }
 
   /** Whether a generation prompt was appended last, so that what follows it is the assistant's turn. */
@@ -75,7 +103,7 @@ export class Conversation {
    * the text appended since (generated or filled); otherwise the text generated since the last fill (a prompt
    * filled raw); `''` when there is none. `contextEmpty` is whether nothing at all was filled yet.
    */
-  add(role: Role, turn: string, contextEmpty: boolean): Addition {
+  add(role: Role, turn: string, contextEmpty: boolean, call?: ToolCall): Addition {
     const beginOfSequence = this.#beginOfSequence ?? contextEmpty;
     const retractPrompt = this.#prompt !== undefined && turn === '';
     let before = this.#messages;
@@ -92,8 +120,10 @@ export class Conversation {
         held += this.#prompt + turn;
       }
     }
+    const message = (content: string): Message =>
+      call === undefined ? { role, content } : { role, content, call };
     const render = (content: string, prompt: boolean) =>
-      this.#render([...before, { role, content }], prompt, beginOfSequence);
+      this.#render([...before, message(content)], prompt, beginOfSequence);
     // `text` renders the content that `commit` then renders again: once is enough.
     const renderings = new Map<string, string>();
     const renderWithoutPrompt = (content: string): string => {
@@ -107,19 +137,21 @@ export class Conversation {
     const text = (content: string): string => {
       const whole = renderWithoutPrompt(content);
       if (whole.startsWith(held)) return unseenClosing + whole.slice(held.length);
-      return closing + this.#afterNeutral(before, { role, content }, beginOfSequence);
+      return closing + this.#afterNeutral(before, message(content), beginOfSequence);
     };
     return {
       retractPrompt,
       text,
       commit: (content) => {
         const rendered = renderWithoutPrompt(content);
-        const prompted = role === 'user' ? render(content, true) : rendered;
+        // The assistant answers a user's message or a tool's result.
+        const answered = role === 'user' || role === 'tool';
+        const prompted = answered ? render(content, true) : rendered;
         // A template may render no prompt at all (Mistral 3): what follows is the assistant's turn all the same.
         const prompt =
-          role === 'user' && prompted.startsWith(rendered) ? prompted.slice(rendered.length) : undefined;
+          answered && prompted.startsWith(rendered) ? prompted.slice(rendered.length) : undefined;
         this.#beginOfSequence = beginOfSequence;
-        this.#messages = [...before, { role, content }];
+        this.#messages = [...before, message(content)];
         this.#rendered = rendered;
         this.#prompt = prompt;
         return prompt ?? '';
@@ -151,7 +183,7 @@ export class Conversation {
 
   /** `message` as it renders after `before` with every content neutral; alone when even that rewrites. */
   #afterNeutral(before: readonly Message[], message: Message, beginOfSequence: boolean): string {
-    const neutral = before.map(({ role }) => ({ role, content: neutralContent }));
+    const neutral = before.map((earlier) => ({ ...earlier, content: neutralContent }));
     const base = this.#render(neutral, false, beginOfSequence);
     const whole = this.#render([...neutral, message], false, beginOfSequence);
     return whole.startsWith(base) ? whole.slice(base.length) : this.#render([message], false, false);

@@ -22,7 +22,7 @@ export function checkStopConditions(call: string, stop: StopConditions): void {
 }
 
 /** Generation from a context, one token per step; errors name `call` (the generator's, or `complete`'s). */
-class Generation {
+export class Generation {
   readonly #context: Context;
   readonly #sampler: SamplerConfig;
   readonly #maxTokens: number;
@@ -38,11 +38,12 @@ class Generation {
     this.#text = new TextStream((tokens) => context.detokenize(tokens), stop);
   }
 
-  next(call: string): Step | undefined {
+  /** The next step; `drafts` (the caller's) are verified by its pass instead of the context's drafter's. */
+  next(call: string, drafts?: readonly number[]): Step | undefined {
     checkLive(this.#context, call, 'context it generates from');
     if (this.#text.finish !== undefined || this.#maxTokens === 0) return undefined;
     const taken = this.#text.tokens.length;
-    const token = this.#context.nextToken(call, this.#sampler, this.#maxTokens - taken);
+    const token = this.#context.nextToken(call, this.#sampler, this.#maxTokens - taken, drafts);
     const text = this.#text.push(token);
     // Tokens a speculative pass generated beyond a stop are not the context's.
     if (this.#text.finish !== undefined) this.#context.settle();
@@ -59,18 +60,26 @@ class Generation {
   }
 }
 
+/** A generation, or the error its arguments made: a generator resource's constructor cannot fail. */
+export function startGeneration(
+  call: string,
+  context: Context,
+  sampler: SamplerConfig,
+  stop: StopConditions,
+): Generation | string {
+  try {
+    return new Generation(call, context, sampler, stop);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
 export class Generator {
   /** The generation, or the error its arguments made, which is the `err` of the first `next`. */
   readonly #generation: Generation | string;
 
   constructor(context: Context, sampler: SamplerConfig, stop: StopConditions) {
-    let generation: Generation | string;
-    try {
-      generation = new Generation(`${iface}.generator`, context, sampler, stop);
-    } catch (error) {
-      generation = error instanceof Error ? error.message : String(error);
-    }
-    this.#generation = generation;
+    this.#generation = startGeneration(`${iface}.generator`, context, sampler, stop);
   }
 
   next(): Step | undefined {
@@ -90,18 +99,25 @@ export class Generator {
 
 refuseAfterDrop(Generator, `${iface}.generator`);
 
+/** Generates until a stop condition holds; errors name `call`. */
+export function generateCompletion(
+  call: string,
+  context: Context,
+  sampler: SamplerConfig,
+  stop: StopConditions,
+): Completion {
+  const generation = new Generation(call, context, sampler, stop);
+  let text = '';
+  const tokens: number[] = [];
+  for (let step = generation.next(call); step !== undefined; step = generation.next(call)) {
+    text += step.text;
+    tokens.push(step.token);
+  }
+  return { text, tokens: Uint32Array.from(tokens), finish: generation.finish() ?? 'max-tokens' };
+}
+
 export function complete(context: Context, sampler: SamplerConfig, stop: StopConditions): Completion {
-  const call = `${iface}.complete`;
-  return errAsText(() => {
-    const generation = new Generation(call, context, sampler, stop);
-    let text = '';
-    const tokens: number[] = [];
-    for (let step = generation.next(call); step !== undefined; step = generation.next(call)) {
-      text += step.text;
-      tokens.push(step.token);
-    }
-    return { text, tokens: Uint32Array.from(tokens), finish: generation.finish() ?? 'max-tokens' };
-  });
+  return errAsText(() => generateCompletion(`${iface}.complete`, context, sampler, stop));
 }
 
 /** A fork runs the pending tokens first, so that it shares what was filled (see `Context.fork`). */

@@ -7,18 +7,13 @@ import type { StopConditions } from 'inferlib:context/generation';
 import type { SamplerConfig } from 'inferlib:context/inference';
 import type { Hypothesis } from 'inferlib:context/search';
 import { checkLive } from '@inferlib/support';
-import { checkCount, checkSampler, errAsText } from './checks.ts';
+import { checkCountOfAtLeastOne, checkSampler, errAsText } from './checks.ts';
 import type { Context } from './context.ts';
 import { checkStopConditions } from './generation.ts';
 import { draw, kept, temperatureOf, topKs } from './sampling.ts';
 import { TextStream } from './text-stream.ts';
 
 const iface = 'inferlib:context/search';
-
-function checkCountOfAtLeastOne(call: string, name: string, value: number): void {
-  checkCount(call, name, value);
-  if (value === 0) throw new Error(`${call}: ${name} 0: at least 1 is needed`);
-}
 
 export function score(context: Context, continuation: Uint32Array): Float32Array {
   const call = `${iface}.score`;

@@ -8,7 +8,7 @@ import type { Completion, FinishReason, Step } from 'inferlib:context/generation
 import type { SamplerConfig } from 'inferlib:context/inference';
 import { type Constraint, check as checkMatcher, Grammar, type Matcher } from 'inferlib:grammar/matcher';
 import { checkLive, refuseAfterDrop } from '@inferlib/support';
-import { checkCount, checkSampler } from './checks.ts';
+import { checkCount, checkSampler, messageOf } from './checks.ts';
 import type { Context } from './context.ts';
 import { type Candidate, draw, kept, temperatureOf, topKs } from './sampling.ts';
 import { Utf8Text } from './utf8-text.ts';
@@ -22,17 +22,6 @@ const iface = 'inferlib:context/structured';
 const greedyBatches = [1, 7, 24];
 /** From this many candidates on, the prefixes the text may go on with rule most of them out first. */
 const plausibleFrom = 256;
-
-/**
- * The text of an error: a string as thrown for a WIT `err` in one engine, the payload of jco's error for an
- * imported function's `err` in a composition, else the error's message.
- */
-function messageOf(error: unknown): string {
-  if (typeof error === 'string') return error;
-  // componentize-js's error for an imported `err` is no `Error` instance: known by its payload.
-  if (typeof error === 'object' && error !== null && 'payload' in error) return String(error.payload);
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** `inferlib:context/structured.check`: the `err` is thrown as its text. */
 export function check(constraint: Constraint): void {
@@ -79,15 +68,35 @@ export class StructuredGenerator {
   #counted = 0;
   #finish: FinishReason | undefined;
   #started = false;
+  /**
+   * Whether the text ends the turn: a whole match closes it with the end of turn. Otherwise (a tool call's
+   * part, more text follows) an end of turn the model chooses where the text may end ends the text instead.
+   */
+  readonly #endsTurn: boolean;
+  /**
+   * Plain text that follows the match (a tool call's `\n` before `</tool_call>`): the token the model
+   * writes the match's end with may run into it (Qwen's `"}}\n`), as may the forced end of the match.
+   */
+  readonly #followedBy: Uint8Array;
+  /** How many bytes of `#followedBy` the last token wrote beyond the match. */
+  #spilled = 0;
+  /** This step's candidates that end the match and run into `#followedBy`: their bytes of the match. */
+  readonly #endsInto = new Map<number, number>();
 
-  /** `call` names the WIT call errors come from (`complete-structured` runs a generator too). */
+  /**
+   * `call` names the WIT call errors come from (`complete-structured` runs a generator too); `endsTurn`
+   * false for text that more of the turn follows, which begins with `followedBy`.
+   */
   constructor(
     context: Context,
     sampler: SamplerConfig,
     constraint: Constraint,
     maxTokens: number,
     call = `${iface}.structured-generator`,
+    continuation?: { readonly followedBy: string },
   ) {
+    this.#endsTurn = continuation === undefined;
+    this.#followedBy = new TextEncoder().encode(continuation?.followedBy ?? '');
     checkLive(context, call, 'context');
     this.#call = call;
     this.#context = context;
@@ -120,6 +129,11 @@ export class StructuredGenerator {
 
   finish(): FinishReason | undefined {
     return this.#finish;
+  }
+
+  /** The text of `followedBy` the generated tokens wrote beyond the match. */
+  get spilled(): string {
+    return new TextDecoder().decode(this.#followedBy.subarray(0, this.#spilled));
   }
 
   /** Every token generated so far, a closing end of turn included. */
@@ -165,10 +179,20 @@ export class StructuredGenerator {
     const token = this.#choose(matcher);
     if (this.#context.endOfTurn().includes(token)) {
       this.#finish = 'eos-sequence';
-      this.#append([token], 'chosen-end');
+      if (this.#endsTurn) this.#append([token], 'chosen-end');
       return;
     }
-    matcher.advanceBytes(this.#bytesOf(token));
+    const bytes = this.#bytesOf(token);
+    const matched = this.#endsInto.get(token);
+    if (matched !== undefined) {
+      // The token ends the match and writes the start of what follows it.
+      matcher.advanceBytes(bytes.subarray(0, matched));
+      this.#spilled = bytes.length - matched;
+      this.#finish = 'eos-sequence';
+      this.#append([token]);
+      return;
+    }
+    matcher.advanceBytes(bytes);
     this.#appendWithForced(matcher, token);
   }
 
@@ -185,7 +209,7 @@ export class StructuredGenerator {
     if (matcher.isComplete() && !matcher.canContinue()) {
       this.#finish = 'eos-sequence';
       const [endOfTurn] = this.#context.endOfTurn();
-      if (endOfTurn !== undefined) this.#append([endOfTurn], 'closing-end');
+      if (endOfTurn !== undefined && this.#endsTurn) this.#append([endOfTurn], 'closing-end');
     }
   }
 
@@ -201,16 +225,21 @@ export class StructuredGenerator {
     // A token whose bytes end or start inside a character is kept as it is, the forced text after it.
     const tokenText = decodeWhole(tokenBytes);
     const kept = token !== undefined && tokenText === undefined ? [token] : [];
-    const written = [...this.#context.tokenizeLiteral((tokenText ?? '') + forced.text)];
+    // A forced end of the match is written with what follows, as the model would write them together.
+    const after = forced.ends ? new TextDecoder().decode(this.#followedBy) : '';
+    const written = [...this.#context.tokenizeLiteral((tokenText ?? '') + forced.text + after)];
     if (!forced.ends) written.pop();
     const tokens = [...kept, ...written].slice(0, budget);
     const bytes = concat(tokens.map((each) => this.#bytesOf(each)));
-    const expected = concat([tokenBytes, new TextEncoder().encode(forced.text)]);
+    const forcedBytes = new TextEncoder().encode(forced.text);
+    const matchEnd = tokenBytes.length + forcedBytes.length;
+    const expected = concat([tokenBytes, forcedBytes, this.#followedBy]);
     // The tokenizer's bytes must spell the text, and gain on the token's own.
     if (bytes.length <= tokenBytes.length || !startsWith(expected, bytes)) return undefined;
-    if (!matcher.advanceBytes(bytes.subarray(tokenBytes.length))) {
+    if (!matcher.advanceBytes(bytes.subarray(tokenBytes.length, Math.min(bytes.length, matchEnd)))) {
       throw new Error(`the forced text ${JSON.stringify(forced.text)} was refused by its own constraint`);
     }
+    this.#spilled = Math.max(0, bytes.length - matchEnd);
     return tokens;
   }
 
@@ -299,11 +328,18 @@ export class StructuredGenerator {
         }
       }
       const verdicts = bytes.length === 0 ? [] : matcher.allows(bytes);
+      const endingInto = this.#endingInto(
+        matcher,
+        judged.flatMap((index, at) =>
+          verdicts[at] ? [] : [{ id: (candidates[index] as Candidate).id, bytes: bytes[at] as Uint8Array }],
+        ),
+      );
       let next = 0;
       for (let index = start; index < end; index++) {
         const candidate = candidates[index] as Candidate;
         if (judged[next] === index) {
-          if (verdicts[next++]) allowed.push(candidate);
+          if (verdicts[next] === true || endingInto.has(candidate.id)) allowed.push(candidate);
+          next++;
         } else if (complete && endOfTurn.includes(candidate.id)) {
           allowed.push(candidate);
         }
@@ -312,6 +348,38 @@ export class StructuredGenerator {
       start = end;
     }
     return allowed;
+  }
+
+  /**
+   * Of the tokens the match does not allow, those that end it and go on with the start of `#followedBy`
+   * (split where that text begins, the first part completes a match), by id, with their bytes of the match;
+   * recorded for `#step`. The first parts are judged together, and only those allowed are tried whole.
+   */
+  #endingInto(matcher: Matcher, refused: readonly { id: number; bytes: Uint8Array }[]): Map<number, number> {
+    const follow = this.#followedBy;
+    const ending = this.#endsInto;
+    ending.clear();
+    if (follow.length === 0) return ending;
+    const splits: { id: number; bytes: Uint8Array; split: number }[] = [];
+    for (const { id, bytes } of refused) {
+      for (
+        let split = bytes.indexOf(follow[0] as number);
+        split > 0;
+        split = bytes.indexOf(follow[0] as number, split + 1)
+      ) {
+        const rest = bytes.subarray(split);
+        if (rest.length <= follow.length && startsWith(follow, rest)) splits.push({ id, bytes, split });
+      }
+    }
+    if (splits.length === 0) return ending;
+    const firstParts = matcher.allows(splits.map(({ bytes, split }) => bytes.subarray(0, split)));
+    splits.forEach(({ id, bytes, split }, index) => {
+      if (!firstParts[index] || ending.has(id)) return;
+      const probe = matcher.fork();
+      if (probe.advanceBytes(bytes.subarray(0, split)) && probe.isComplete()) ending.set(id, split);
+      probe[Symbol.dispose]();
+    });
+    return ending;
   }
 
   [Symbol.dispose](): void {

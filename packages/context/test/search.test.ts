@@ -16,7 +16,7 @@ import {
   referenceModel,
   type Tokenizer,
 } from '../../../host-shim/src/index.ts';
-import { type BoundLibrary, loadBoundLibrary as load } from './bound-library.ts';
+import { type BoundLibrary, errOf, loadBoundLibrary as load } from './bound-library.ts';
 import { smallModel, smallTokenizer } from './small-vocabulary.ts';
 
 const qwen3 = qwen3Tokenizer();
@@ -68,17 +68,6 @@ function expectClose(actual: ArrayLike<number>, expected: readonly number[]): vo
       `score ${index}: ${actual[index]} vs ${value}`,
     ).toBeLessThan(1e-5 * Math.max(1, Math.abs(value)));
   });
-}
-
-/** The `err` text a call throws (a string, as a `result` export throws it). */
-function errOf(attempt: () => unknown): string {
-  try {
-    attempt();
-  } catch (thrown) {
-    if (typeof thrown !== 'string') throw new Error(`not an err string: ${String(thrown)}`);
-    return thrown;
-  }
-  throw new Error('no err');
 }
 
 function asked(library: BoundLibrary, prompt: string): Inference.Context {

@@ -73,6 +73,7 @@ export function pushAll(target: number[], source: ArrayLike<number>): void {
   for (let index = 0; index < source.length; index++) target.push(source[index] as number);
 }
 export { byteLevelCodePoints, byteLevelEnd } from './byte-level.ts';
+export type { ProposeDrafts } from './drafting.ts';
 export { SeededRandom } from './random.ts';
 export {
   countProblem,
