@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { linkForVitest } from './scripts/lib/linking.ts';
+import { linkForVitest } from './cli/src/linking.ts';
 
 export default defineConfig({
   // The library's `inferlib:*` imports run its sources in Node, bound to a host-shim instance.

@@ -17,8 +17,8 @@ import {
   type ModelSpec,
   runInferlet,
 } from '@inferlib/host-shim';
+import { artifactPaths, type SingleEngine, singleEngines } from '../cli/src/targets.ts';
 import { repoRoot } from '../scripts/lib/paths.ts';
-import { artifactPaths, type SingleEngine, singleEngines } from '../scripts/lib/targets.ts';
 import { type Figure, since, single } from './measure.ts';
 
 /** What the decode-step measurement of `run.ts` is made of, so that both sections measure alike. */

@@ -1,13 +1,13 @@
 /**
  * The library's TypeScript in Node, without components, linked as the single-engine build links it
- * (scripts/lib/linking.ts) with host imports bound to an instance: the in-process baseline of the bench.
+ * (cli/src/linking.ts) with host imports bound to an instance: the in-process baseline of the bench.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ImportObject } from '@inferlib/host-shim';
 import { build } from 'esbuild';
-import { bindHost, linkLibrary } from '../scripts/lib/linking.ts';
+import { bindHost, linkLibrary } from '../cli/src/linking.ts';
 import { cacheRoot, repoRoot } from '../scripts/lib/paths.ts';
 
 const bundlePath = join(cacheRoot, 'bench', 'library.mjs');

@@ -24,8 +24,8 @@ import {
   qwen3Tokenizer,
   runInferlet,
 } from '@inferlib/host-shim';
+import { artifactPaths } from '../cli/src/targets.ts';
 import { cacheRoot, repoRoot } from '../scripts/lib/paths.ts';
-import { artifactPaths } from '../scripts/lib/targets.ts';
 import { engineComparison } from './engines.ts';
 import { loadInProcessLibrary } from './in-process.ts';
 import { type Figure, measure, since, single, table } from './measure.ts';

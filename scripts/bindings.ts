@@ -7,10 +7,10 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { types as typesComponent } from '@bytecodealliance/jco';
+import { allowWitFileAccess } from '../cli/src/componentize.ts';
+import { depsFolderName, readWitTree, stageWit, type WitPackage, WitRegistry } from '../cli/src/wit.ts';
 import { type BindingsPackage, bindingsPackages } from './lib/bindings-packages.ts';
-import { allowWitFileAccess } from './lib/componentize.ts';
 import { cacheRoot, repoRoot, witRoot } from './lib/paths.ts';
-import { depsFolderName, readWitTree, stageWit, type WitPackage, WitRegistry } from './lib/wit.ts';
 
 /** jco's file name for an interface's declarations: `wasi:io/poll@0.2.4` -> `wasi-io-poll.d.ts`. */
 const typesFileName = (iface: string): string => `${iface.replace(/@.*$/, '').replace(/[:/]/g, '-')}.d.ts`;

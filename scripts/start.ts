@@ -7,10 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { artifactPaths } from '../cli/src/targets.ts';
 import { helpText } from '../examples/text-completion/src/options.ts';
 import { optionalValueOptions, runOptionSpec, runOptions } from '../host-shim/src/usage.ts';
 import { repoRoot } from './lib/paths.ts';
-import { artifactPaths } from './lib/targets.ts';
 
 const defaultApp = 'text-completion';
 const valuedRunOptions = new Set(
@@ -97,7 +97,7 @@ try {
   process.exit(1);
 }
 try {
-  tsx('host-shim/src/cli.ts', ['run', relative(repoRoot, wasm), ...cliOptions, '--', ...inferletArgs]);
+  tsx('cli/src/main.ts', ['run', relative(repoRoot, wasm), ...cliOptions, '--', ...inferletArgs]);
 } catch (error) {
   process.exit((error as { status?: number }).status ?? 1);
 }

@@ -6,10 +6,25 @@ import { type ChildResult, runTypeScript } from './helpers/child.ts';
 import { builtComponentPath, cacheDir, repoRoot } from './helpers/components.ts';
 import { startCountingServer } from './helpers/counting-server.ts';
 
-const cli = join(repoRoot, 'host-shim', 'src', 'cli.ts');
+const cli = join(repoRoot, 'cli', 'src', 'main.ts');
 
 const inferlib = (...args: string[]): Promise<ChildResult> =>
   runTypeScript(cli, args, { cwd: join(repoRoot, 'host-shim') });
+
+describe('inferlib', () => {
+  it('tells its version and the host ABI, and refuses build and check outside an inferlet project', async () => {
+    const { version } = JSON.parse(await readFile(join(repoRoot, 'cli', 'package.json'), 'utf8'));
+    expect(await inferlib('--version')).toMatchObject({
+      code: 0,
+      stdout: `inferlib ${version} (host ABI: Pie f60cdb4e9)\n`,
+    });
+    const notAnInferlet = await inferlib('check');
+    expect(notAnInferlet).toMatchObject({
+      code: 1,
+      stderr: `inferlib: ${join(repoRoot, 'host-shim')}/package.json has no inferlib.component: no inferlet project (inferlib new <dir> makes one)\n`,
+    });
+  });
+});
 
 describe('inferlib run', () => {
   const hello = () => builtComponentPath('examples', 'hello', 'composed');

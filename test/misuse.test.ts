@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createHost, type HostOptions, type Limits, loadComponent, runInferlet } from '@inferlib/host-shim';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sourceHashes, writeBuildRecord } from '../scripts/lib/build-record.ts';
+import { sourceHashes, writeBuildRecord } from '../cli/src/build-record.ts';
 import { loadApp } from './helpers/builds.ts';
 import { type ComponentGroup, cacheDir, loadBuilt, repoRoot } from './helpers/components.ts';
 
@@ -75,7 +75,10 @@ async function staleBuildError(): Promise<string> {
   await mkdir(dirname(wasm), { recursive: true });
   await writeFile(join(repoRoot, source), 'export const run = 1;\n');
   await writeFile(wasm, '');
-  await writeBuildRecord(wasm, { inputsHash: 'built', sources: await sourceHashes([source]) });
+  await writeBuildRecord(wasm, {
+    inputsHash: 'built',
+    sources: await sourceHashes(wasm, [join(repoRoot, source)]),
+  });
   await writeFile(join(repoRoot, source), 'export const run = 2;\n');
   try {
     await loadBuilt(join(scratch, 'examples') as ComponentGroup, '<app>', 'bundled');

@@ -1,7 +1,7 @@
-#!/usr/bin/env -S npx tsx
 /**
  * `inferlib run <component.wasm> [options] [-- args…]`: runs an inferlet on the host-shim's built-in model,
- * prints the messages it sends to the client as they come, then its return value (both on stdout).
+ * prints the messages it sends to the client as they come, then its return value (both on stdout). The
+ * `inferlib` command (`@inferlib/cli`) passes it the arguments after `run`.
  */
 import { parseArgs } from 'node:util';
 import { builtinModel } from './builtin-model.ts';
@@ -21,7 +21,8 @@ function numberOption(name: string, value: string | undefined, integer: boolean)
   return parsed;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs `inferlib run` with the arguments after `run`; the exit code. */
+export async function runCommand(argv: readonly string[]): Promise<number> {
   const separator = argv.indexOf('--');
   const { positionals, values } = parseArgs({
     args: withOptionalValues(separator === -1 ? argv : argv.slice(0, separator)),
@@ -32,8 +33,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const [command, wasmPath, ...extra] = positionals;
-  if (command !== 'run' || wasmPath === undefined || extra.length > 0) {
+  const [wasmPath, ...extra] = positionals;
+  if (wasmPath === undefined || extra.length > 0) {
     console.error(usage);
     return 2;
   }
@@ -83,8 +84,3 @@ async function main(argv: string[]): Promise<number> {
   if (outcome.returnValue !== undefined && outcome.returnValue !== '') console.log(outcome.returnValue);
   return 0;
 }
-
-process.exitCode = await main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(`inferlib: ${error instanceof Error ? error.message : String(error)}`);
-  return 1;
-});

@@ -1,4 +1,7 @@
+// The host interfaces' types (`inferlet:*` modules), which the host's declarations use.
+/// <reference types="@inferlib/inferlet-bindings" preserve="true" />
 export { builtinModel, qwen3StyleTemplate } from './builtin-model.ts';
+export { runCommand } from './cli.ts';
 export type { Host, HostOptions, ImportObject, Instance, InstanceOptions } from './host.ts';
 export { createHost, defaultHostVersion } from './host.ts';
 export type { PassTime, SentItem } from './instance.ts';

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hostExportNames } from '../../scripts/lib/linking.ts';
+import { hostExportNames } from '../../cli/src/linking.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 import { createHost } from '../src/index.ts';
 

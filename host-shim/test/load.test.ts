@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { componentEmbed, componentNew } from '@bytecodealliance/jco';
 import { afterAll, describe, expect, it } from 'vitest';
-import { allowWitFileAccess } from '../../scripts/lib/componentize.ts';
+import { allowWitFileAccess } from '../../cli/src/componentize.ts';
 import { loadComponent } from '../src/load.ts';
 
 const scratch = await mkdtemp(join(tmpdir(), 'inferlib-load-'));

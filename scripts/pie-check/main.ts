@@ -21,8 +21,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, write
 import { createServer } from 'node:http';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { artifactPaths } from '../../cli/src/targets.ts';
 import { repoRoot } from '../lib/paths.ts';
-import { artifactPaths } from '../lib/targets.ts';
 
 /** The dummy model's name; Pie reads its tokenizer from the Hugging Face cache under this name. */
 const DUMMY_MODEL = 'Qwen/Qwen3-0.6B';

@@ -2,11 +2,12 @@ import { appendFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { componentJob, singleEngineJob } from '../build.ts';
-import { changedSources, sourceHashes, writeBuildRecord } from '../lib/build-record.ts';
-import { cacheRoot, repoRoot } from '../lib/paths.ts';
-import { loadTarget, loadTargets } from '../lib/targets.ts';
-import { scaffold } from '../new.ts';
+import { componentJob, singleEngineJob } from '../../cli/src/build.ts';
+import { changedSources, sourceHashes, writeBuildRecord } from '../../cli/src/build-record.ts';
+import { scaffold } from '../../cli/src/new.ts';
+import { loadTarget } from '../../cli/src/targets.ts';
+import { cacheRoot, repoRoot, workspace } from '../lib/paths.ts';
+import { loadTargets } from '../lib/workspace-targets.ts';
 
 const scratch = await mkdtemp(join(tmpdir(), 'inferlib-build-'));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
@@ -22,7 +23,7 @@ describe('pnpm build', () => {
       entry,
       `import { check } from 'inferlib:context/structured';\n${source}\nexport const checkOf = check;\n`,
     );
-    const app = await loadTarget(dir, 'app');
+    const app = await loadTarget(dir, 'app', workspace);
     if (app === undefined) throw new Error('the scaffold is no app');
     const modules = (await loadTargets()).filter((target) => target.kind === 'module');
     const message = `${relative(repoRoot, entry)} imports inferlib:context/structured, which world undeclared (${relative(repoRoot, join(dir, 'wit', 'world.wit'))}) does not import: add \`import inferlib:context/structured;\` to the world`;
@@ -40,11 +41,11 @@ describe('build records', () => {
     const [one, two] = [join(folder, 'one.ts'), join(folder, 'two.ts')];
     await writeFile(one, 'export const one = 1;\n');
     await writeFile(two, 'export const two = 2;\n');
-    const inputs = [relative(repoRoot, one), relative(repoRoot, two)];
+    const inputs = [one, two];
     const wasm = join(folder, 'app.wasm');
     try {
       expect(await changedSources(wasm)).toBeUndefined();
-      await writeBuildRecord(wasm, { inputsHash: 'h', sources: await sourceHashes(inputs) });
+      await writeBuildRecord(wasm, { inputsHash: 'h', sources: await sourceHashes(wasm, inputs) });
       expect(await changedSources(wasm)).toEqual([]);
       await appendFile(two, '// a comment changes the source too\n');
       expect(await changedSources(wasm)).toEqual([inputs[1]]);

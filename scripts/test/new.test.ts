@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createProject, scaffold } from '../../cli/src/new.ts';
 import { repoRoot } from '../lib/paths.ts';
-import { scaffold } from '../new.ts';
 
 const run = promisify(execFile);
 
@@ -31,7 +31,7 @@ describe('pnpm new', () => {
     expect(world).toContain('package inferlib-examples:my-app;');
     expect(world).toContain('world my-app {');
     const test = await readFile(join(dir, 'test', 'my-app.test.ts'), 'utf8');
-    expect(test).toContain("loadApp('examples', 'my-app', build)");
+    expect(test).toContain("('my-app (%s)'");
     for (const file of [
       'README.md',
       'package.json',
@@ -51,6 +51,34 @@ describe('pnpm new', () => {
       const config = `--config-path=${join(repoRoot, 'biome.json')}`;
       await expect(run(biome, ['check', '--vcs-enabled=false', config, dir]), name).resolves.toBeDefined();
     }
+  });
+
+  it('makes a project of its own with inferlib new: the suite version instead of workspace links', async () => {
+    const dir = join(scratch, 'standalone', 'my-project');
+    expect(await createProject(dir)).toEqual([
+      '.gitignore',
+      'README.md',
+      'package.json',
+      'src/component.ts',
+      'test/my-project.test.ts',
+      'tsconfig.json',
+      'vitest.config.ts',
+      'wit/world.wit',
+    ]);
+    const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+    const { version } = JSON.parse(await readFile(join(repoRoot, 'cli', 'package.json'), 'utf8'));
+    expect(manifest).toMatchObject({
+      name: 'my-project',
+      private: true,
+      scripts: { build: 'inferlib build', test: 'vitest run' },
+      inferlib: { component: { world: 'my-project', wit: 'wit' } },
+    });
+    expect(manifest.devDependencies).toMatchObject({
+      '@inferlib/cli': `^${version}`,
+      '@inferlib/run-bindings': `^${version}`,
+      vitest: expect.stringMatching(/^\^3\./),
+    });
+    expect(JSON.stringify(manifest)).not.toContain('workspace:');
   });
 
   it('refuses a name WIT cannot use and a folder that exists', async () => {

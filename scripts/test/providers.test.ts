@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BuildTarget, providersFor } from '../lib/targets.ts';
+import { type BuildTarget, providersFor } from '../../cli/src/targets.ts';
 
 /** A target with only what `providersFor` reads. */
 const target = (

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { settledRun } from '../lib/quickjs/prelude/run.ts';
-import { Utf8TextDecoder, Utf8TextEncoder } from '../lib/quickjs/prelude/utf8.ts';
+import { settledRun } from '../../cli/src/quickjs/prelude/run.ts';
+import { Utf8TextDecoder, Utf8TextEncoder } from '../../cli/src/quickjs/prelude/utf8.ts';
 
 /** Strings of any UTF-16 code units: lone surrogates too. */
 const anyText = fc

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { types } from '@bytecodealliance/jco';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allowWitFileAccess } from '../../cli/src/componentize.ts';
+import { readWitPackage, readWitTree, stageWit, type WitPackage, WitRegistry } from '../../cli/src/wit.ts';
 import { bindingsPackages } from '../lib/bindings-packages.ts';
-import { allowWitFileAccess } from '../lib/componentize.ts';
 import { repoRoot, witRoot } from '../lib/paths.ts';
-import { loadTargets } from '../lib/targets.ts';
-import { readWitPackage, readWitTree, stageWit, type WitPackage, WitRegistry } from '../lib/wit.ts';
+import { loadTargets } from '../lib/workspace-targets.ts';
 
 const declared = (pkg: WitPackage, kind: 'world' | 'interface'): string[] =>
   [...pkg.files.values()].flatMap((text) =>

@@ -8,6 +8,7 @@ import type * as Structured from 'inferlib:context/structured';
 import type * as Tools from 'inferlib:context/tools';
 import type * as Models from 'inferlib:model/models';
 import { vi } from 'vitest';
+import { bindHost } from '../../../cli/src/linking.ts';
 import {
   builtinModel,
   createHost,
@@ -15,7 +16,6 @@ import {
   type Instance,
   type ModelSpec,
 } from '../../../host-shim/src/index.ts';
-import { bindHost } from '../../../scripts/lib/linking.ts';
 import { ChatFormatter } from '../../chat/src/formatter.ts';
 import type { Message } from '../src/conversation.ts';
 

@@ -11,6 +11,7 @@ import type * as Inference from 'inferlib:context/inference';
 import type * as Models from 'inferlib:model/models';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { bindHost } from '../../../cli/src/linking.ts';
 import { centered, combine } from '../../../host-shim/src/hash.ts';
 import {
   builtinModel,
@@ -22,7 +23,6 @@ import {
   SeededRandom,
   sampleToken,
 } from '../../../host-shim/src/index.ts';
-import { bindHost } from '../../../scripts/lib/linking.ts';
 
 /** Command sequences per run: each loads a fresh copy of the library for a fresh host instance. */
 const sequences = Number(process.env.CONTEXT_SEQUENCES ?? 1_000);

@@ -1,6 +1,7 @@
 /**
  * How the library links in one JS engine. Each `inferlib:<package>/<interface>` import resolves to
- * `packages/<package>/src/index.ts`: the interface as plain TypeScript, the same code a module's
+ * `@inferlib/<package>/src/index.ts` as the toolchain resolves it (`packages/<package>` in this workspace):
+ * the interface as plain TypeScript, the same code a module's
  * `component.ts` exports. Host imports (`inferlet:*`, `wasi:*`) stay imports of the single-engine component
  * (`external`), or, in Node, come from the host-shim instance bound with `bindHost` (`bound`): tests and
  * benchmarks run the library's sources with no component in between.
@@ -8,14 +9,14 @@
 import { readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Plugin } from 'esbuild';
-import { repoRoot } from './paths.ts';
+import { packageDir, readPackageJsonSync, toolchainDir, toolchainPackage } from './project.ts';
 import { unversioned } from './wit.ts';
 
 const libraryImport = /^inferlib:([a-z][a-z0-9-]*)\/[a-z][a-z0-9-]*$/;
 const hostImport = /^(inferlet|wasi):/;
 
-/** The package folder of a library module. */
-const moduleDir = (name: string): string => join(repoRoot, 'packages', name);
+/** The package folder of a library module: `@inferlib/<name>`. */
+const moduleDir = (name: string): string => toolchainPackage(`@inferlib/${name}`);
 
 /**
  * The source an `inferlib:*` import resolves to, or `undefined` for any other specifier. `modules` maps a WIT
@@ -26,12 +27,27 @@ function librarySource(specifier: string, modules?: ReadonlyMap<string, string>)
   return name === undefined ? undefined : join(moduleDir(modules?.get(name) ?? name), 'src', 'index.ts');
 }
 
-/** The library module (`queue`) whose sources hold `file`, if any. */
-function moduleOfFile(file: string): string | undefined {
-  const prefix = join(repoRoot, 'packages') + sep;
-  if (!file.startsWith(prefix)) return undefined;
-  const name = file.slice(prefix.length).split(sep)[0];
-  return name === undefined || name.endsWith('-bindings') ? undefined : name;
+/** Whether `file` is in library module `name`'s package. */
+const isInModule = (file: string, name: string): boolean => file.startsWith(moduleDir(name) + sep);
+
+/**
+ * The folders of the library's packages: those the toolchain depends on but the host-shim (the modules, the
+ * host's bindings) and the `@inferlib/*` packages they depend on (`support`).
+ */
+export function libraryPackageDirs(): string[] {
+  const dirs = new Set<string>();
+  const visit = (dir: string) => {
+    if (dirs.has(dir)) return;
+    dirs.add(dir);
+    const dependencies = Object.keys(readPackageJsonSync(dir).dependencies ?? {});
+    for (const name of dependencies.filter((each) => each.startsWith('@inferlib/'))) {
+      visit(packageDir(name, dir));
+    }
+  };
+  for (const name of Object.keys(readPackageJsonSync(toolchainDir).dependencies ?? {})) {
+    if (name.startsWith('@inferlib/') && name !== '@inferlib/host-shim') visit(toolchainPackage(name));
+  }
+  return [...dirs].sort();
 }
 
 export const isHostImport = (specifier: string): boolean => hostImport.test(specifier);
@@ -39,9 +55,7 @@ export const isHostImport = (specifier: string): boolean => hostImport.test(spec
 /** The generated guest types of a host interface. */
 export const hostTypesFile = (iface: string): string =>
   join(
-    repoRoot,
-    'packages',
-    'inferlet-bindings',
+    toolchainPackage('@inferlib/inferlet-bindings'),
     'generated',
     'types',
     `${iface.replace(/[:/]/g, '-')}.d.ts`,
@@ -120,8 +134,8 @@ export function linkLibrary(options: LinkOptions): Plugin {
       });
       build.onResolve({ filter: hostImport }, ({ path, importer }) => {
         const iface = unversioned(path);
-        const module = moduleOfFile(importer);
-        if (module !== undefined && options.absent?.get(iface)?.has(module)) {
+        const absentFrom = [...(options.absent?.get(iface) ?? [])];
+        if (absentFrom.some((module) => isInModule(importer, module))) {
           return { path: iface, namespace: 'inferlib-absent-host' };
         }
         if (options.host === 'external') return { path, external: true };

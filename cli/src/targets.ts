@@ -1,13 +1,21 @@
 /**
- * Build targets: every workspace package whose package.json has an `inferlib.component` entry is
- * bundled from `src/component.ts` and componentized against its world.
+ * Build targets: a package whose package.json has an `inferlib.component` entry is bundled from
+ * `src/component.ts` and componentized against its world. The library's modules, as an app's build needs them,
+ * come from the toolchain's dependencies (`installedModules`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { allowWitFileAccess, type ComponentizeFeature } from './componentize.ts';
-import { cacheRoot, repoRoot } from './paths.ts';
+import {
+  type PackageJson as PlainPackageJson,
+  type Project,
+  packageDir,
+  readPackageJsonSync,
+  toolchainDir,
+  toolchainPackage,
+} from './project.ts';
 import {
   readWitPackage,
   readWitTree,
@@ -59,17 +67,23 @@ interface ComponentManifest {
   readonly engine?: SingleEngine;
 }
 
-export interface BuildTarget {
-  /** Short name: the package folder (`brle`, `hello`). */
+/** What an app's build needs of a library module (or of another target): its interfaces and where it is. */
+export interface LibraryModule {
+  /** Short name: the package folder (`brle`, `hello`); a library module's package is `@inferlib/<name>`. */
   readonly name: string;
-  /** A library module (`packages/*`) exports an interface; an app (`examples/*`, `test/fixtures/*`) runs. */
+  /** A library module (`packages/*`) exports an interface; an app (`examples/*`, a project) runs. */
   readonly kind: 'module' | 'app';
   /** The interfaces the target's world imports and exports (`inferlib:brle/encoding`, …). */
   readonly world: { readonly imports: readonly string[]; readonly exports: readonly string[] };
   readonly dir: string;
   readonly manifest: ComponentManifest;
-  readonly entry: string;
   readonly wasm: string;
+}
+
+export interface BuildTarget extends LibraryModule {
+  readonly entry: string;
+  /** What a library module's component imports and exports, for apps built from the installed package. */
+  readonly worldJson: string;
   /** An app composed with the library components it needs (`pnpm compose`). */
   readonly composedWasm: string;
   /** An app's single-engine build: the app and every library module it uses, in one component, in its engine. */
@@ -81,28 +95,30 @@ export interface BuildTarget {
   /** The WIT package the world is in, and the registry its dependencies resolve in. */
   readonly wit: WitPackage;
   readonly registry: WitRegistry;
+  /** The bindings packages it depends on, directly or through others: their WIT and declarations. */
+  readonly bindingsDirs: readonly string[];
+  /** The project the target is built in. */
+  readonly project: Project;
 }
 
-interface PackageJson {
-  readonly name: string;
-  readonly dependencies?: Record<string, string>;
-  readonly devDependencies?: Record<string, string>;
+interface PackageJson extends PlainPackageJson {
   readonly inferlib?: { readonly component?: ComponentManifest };
 }
 
-async function readPackageJson(dir: string): Promise<PackageJson> {
-  return JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as PackageJson;
-}
-
 /**
- * The WIT a target's world resolves against: its own package and those in its `deps/`, plus the
- * `generated/wit` of each bindings package it depends on, directly or through other bindings packages — the
- * same files an outside consumer gets, never `wit/` directly.
+ * The WIT a target's world resolves against (and the bindings packages it comes from): its own package and
+ * those in its `deps/`, plus the `generated/wit` of each bindings package it depends on, directly or through
+ * other bindings packages — the same files an outside consumer gets, never `wit/` directly.
  */
-async function targetRegistry(dir: string, pkg: PackageJson, own: WitPackage): Promise<WitRegistry> {
+async function targetRegistry(
+  dir: string,
+  pkg: PackageJson,
+  own: WitPackage,
+): Promise<{ registry: WitRegistry; bindingsDirs: string[] }> {
   // Packages no bindings package has (WASI beyond wasi:io, for the hostile fixture) sit in the world's `deps/`.
   const packages = [own, ...(await readWitTree(own.dir))];
   const seen = new Set<string>();
+  const bindingsDirs: string[] = [];
   const visit = async (from: string, manifest: PackageJson) => {
     const bindings = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((name) =>
       /^@inferlib\/.*-bindings$/.test(name),
@@ -110,13 +126,14 @@ async function targetRegistry(dir: string, pkg: PackageJson, own: WitPackage): P
     for (const name of bindings) {
       if (seen.has(name)) continue;
       seen.add(name);
-      const bindingsDir = await realpath(join(from, 'node_modules', name));
+      const bindingsDir = packageDir(name, from);
+      bindingsDirs.push(bindingsDir);
       packages.push(...(await readWitTree(join(bindingsDir, 'generated', 'wit'))));
-      await visit(bindingsDir, await readPackageJson(bindingsDir));
+      await visit(bindingsDir, readPackageJsonSync<PackageJson>(bindingsDir));
     }
   };
   await visit(dir, pkg);
-  return new WitRegistry(packages);
+  return { registry: new WitRegistry(packages), bindingsDirs };
 }
 
 /**
@@ -128,9 +145,10 @@ async function worldItems(
   registry: WitRegistry,
   wit: WitPackage,
   world: string,
+  project: Project,
 ): Promise<BuildTarget['world']> {
   const fingerprint = createHash('sha256').update(world).update(witFingerprint(registry, wit)).digest('hex');
-  const cached = join(cacheRoot, 'worlds', `${fingerprint.slice(0, 32)}.json`);
+  const cached = join(project.cacheDir, 'worlds', `${fingerprint.slice(0, 32)}.json`);
   try {
     return JSON.parse(await readFile(cached, 'utf8')) as BuildTarget['world'];
   } catch {
@@ -138,7 +156,7 @@ async function worldItems(
   }
   // jco takes most of a second to import: only when a world is not cached (an edit → run needs none).
   const { componentEmbed, componentNew, componentWit } = await import('@bytecodealliance/jco');
-  const staged = join(cacheRoot, 'worlds', `${fingerprint.slice(0, 32)}-wit`);
+  const staged = join(project.cacheDir, 'worlds', `${fingerprint.slice(0, 32)}-wit`);
   await stageWit(registry, wit, staged);
   allowWitFileAccess();
   const embedded = await componentEmbed({ dummy: true, witPath: staged, world } as Parameters<
@@ -159,10 +177,11 @@ async function worldItems(
 /** The built artifacts of the component in package folder `dir`: the one fact of where they are. */
 export function artifactPaths(
   dir: string,
-): Pick<BuildTarget, 'wasm' | 'composedWasm' | 'bundledWasm' | 'engineWasm'> {
+): Pick<BuildTarget, 'wasm' | 'worldJson' | 'composedWasm' | 'bundledWasm' | 'engineWasm'> {
   const name = basename(dir);
   return {
     wasm: join(dir, 'dist', `${name}.wasm`),
+    worldJson: join(dir, 'dist', `${name}.world.json`),
     composedWasm: join(dir, 'dist', `${name}.composed.wasm`),
     bundledWasm: join(dir, 'dist', `${name}.bundled.wasm`),
     engineWasm: {
@@ -173,29 +192,39 @@ export function artifactPaths(
 }
 
 /** Refuses a package whose dependencies were never installed (a new one, before `pnpm install`). */
-function checkInstalled(dir: string, pkg: PackageJson): void {
-  const missing = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter(
-    (name) => !existsSync(join(dir, 'node_modules', name)),
-  );
+function checkInstalled(dir: string, pkg: PackageJson, project: Project): void {
+  const missing = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => {
+    try {
+      packageDir(name, dir);
+      return false;
+    } catch {
+      return true;
+    }
+  });
   if (missing.length > 0) {
     throw new Error(
-      `${relative(repoRoot, dir)}: ${missing.join(', ')} not installed; run pnpm install (the workspace links its packages)`,
+      `${relative(project.root, dir) || '.'}: ${missing.join(', ')} not installed; run pnpm install (or npm install)`,
     );
   }
 }
 
-export async function loadTarget(dir: string, kind: BuildTarget['kind']): Promise<BuildTarget | undefined> {
-  const pkg = await readPackageJson(dir);
+/** The component of the package in `dir`, or `undefined` when its package.json has no `inferlib.component`. */
+export async function loadTarget(
+  dir: string,
+  kind: BuildTarget['kind'],
+  project: Project,
+): Promise<BuildTarget | undefined> {
+  const pkg = readPackageJsonSync<PackageJson>(dir);
   const manifest = pkg.inferlib?.component;
   if (manifest === undefined) return undefined;
-  checkInstalled(dir, pkg);
+  checkInstalled(dir, pkg, project);
   const name = basename(dir);
   const wit = await readWitPackage(resolve(dir, manifest.wit));
-  const registry = await targetRegistry(dir, pkg, wit);
+  const { registry, bindingsDirs } = await targetRegistry(dir, pkg, wit);
   return {
     name,
     kind,
-    world: await worldItems(registry, wit, manifest.world),
+    world: await worldItems(registry, wit, manifest.world, project),
     dir,
     manifest,
     entry: join(dir, 'src', 'component.ts'),
@@ -203,32 +232,49 @@ export async function loadTarget(dir: string, kind: BuildTarget['kind']): Promis
     engine:
       manifest.engine === undefined
         ? defaultEngine
-        : parseEngine(manifest.engine, `${relative(repoRoot, dir)}/package.json inferlib.component`),
+        : parseEngine(
+            manifest.engine,
+            `${join(relative(project.root, dir), 'package.json')} inferlib.component`,
+          ),
     wit,
     registry,
+    bindingsDirs,
+    project,
   };
 }
 
-/** Library modules (`packages/*`) first, then apps (`examples/*`, `test/fixtures/*`), each group by name. */
-export async function loadTargets(): Promise<BuildTarget[]> {
-  const targets: BuildTarget[] = [];
-  for (const group of ['packages', 'examples', join('test', 'fixtures')]) {
-    const groupDir = join(repoRoot, group);
-    const entries = (await readdir(groupDir, { withFileTypes: true })).filter((entry) => entry.isDirectory());
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      const target = await loadTarget(join(groupDir, entry.name), group === 'packages' ? 'module' : 'app');
-      if (target !== undefined) targets.push(target);
-    }
-  }
-  return targets;
+/**
+ * The library modules the toolchain depends on (`@inferlib/context`, …), as installed: each one's manifest,
+ * sources, built component and the interfaces it imports and exports, which its build wrote beside the component
+ * (`dist/<name>.world.json`), since its WIT stays in the repository it was built in.
+ */
+export function installedModules(): LibraryModule[] {
+  const dependencies = Object.keys(readPackageJsonSync(toolchainDir).dependencies ?? {});
+  return dependencies
+    .filter((name) => name.startsWith('@inferlib/'))
+    .map(toolchainPackage)
+    .flatMap((dir): LibraryModule[] => {
+      const manifest = readPackageJsonSync<PackageJson>(dir).inferlib?.component;
+      if (manifest === undefined) return [];
+      const { wasm, worldJson } = artifactPaths(dir);
+      if (!existsSync(worldJson)) {
+        throw new Error(`${worldJson} is missing: ${basename(dir)}'s package was packed before its build`);
+      }
+      const world = JSON.parse(readFileSync(worldJson, 'utf8')) as LibraryModule['world'];
+      return [{ name: basename(dir), kind: 'module', world, dir, manifest, wasm }];
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /**
  * The module that provides each `inferlib:*` interface to `app`: the one exporting it, or the alternative the
  * app names in `use`.
  */
-export function providersFor(app: BuildTarget, modules: readonly BuildTarget[]): Map<string, BuildTarget> {
-  const providers = new Map<string, BuildTarget>();
+export function providersFor(
+  app: LibraryModule,
+  modules: readonly LibraryModule[],
+): Map<string, LibraryModule> {
+  const providers = new Map<string, LibraryModule>();
   for (const module of modules.filter((candidate) => candidate.manifest.alternativeOf === undefined)) {
     for (const iface of module.world.exports) providers.set(iface, module);
   }

@@ -4,7 +4,7 @@
  * (each maximal invalid subpart becomes one U+FFFD; `stream` keeps an incomplete sequence for the next call);
  * `text.ts` makes globals of the two classes. Tested against Node's (scripts/test/quickjs-prelude.test.ts).
  */
-import { utf8Sequence } from '../../../../packages/support/src/utf8.ts';
+import { utf8Sequence } from '@inferlib/support';
 
 export function encodeUtf8(text: string): Uint8Array {
   const bytes: number[] = [];

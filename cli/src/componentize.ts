@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { _setPreopens } from '@bytecodealliance/preview2-shim/filesystem';
+import { ownExtension } from './project.ts';
 
 /**
  * componentize-js and jco run wasm-tools under preview2-shim, which grants no file-system access by
@@ -35,8 +36,8 @@ export class ComponentizeProcesses {
   readonly #busy = new Set<ChildProcess>();
 
   async run(request: ComponentizeRequest): Promise<void> {
-    // The child inherits this process's loader flags (tsx), so it runs TypeScript too.
-    const child = this.#idle.pop() ?? fork(new URL('./componentize-process.ts', import.meta.url));
+    // Run from the sources, the child inherits this process's loader flags (tsx), so it runs TypeScript too.
+    const child = this.#idle.pop() ?? fork(new URL(`./componentize-process${ownExtension}`, import.meta.url));
     this.#busy.add(child);
     const reply = await new Promise<ComponentizeReply>((resolve) => {
       const onExit = (code: number | null, signal: string | null) =>

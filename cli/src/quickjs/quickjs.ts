@@ -22,23 +22,21 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { hostTypesFile } from '../linking.ts';
-import { repoRoot } from '../paths.ts';
+import { hostTypesFile, libraryPackageDirs } from '../linking.ts';
+import { readPackageJsonSync, toolchainDir, toolchainPackage } from '../project.ts';
 import { unversioned, type WitPackage, type WitRegistry } from '../wit.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const preludeDir = join(here, 'prelude');
+/** The prelude's sources, which the bundle takes in: shipped as they are written (the package's `src/`). */
+const preludeDir = join(toolchainDir, 'src', 'quickjs', 'prelude');
 
 /** What componentize-qjs names the app's script in a stack (`at run (componentize-qjs:user.js:14:2003)`). */
 export const quickJsScriptName = 'user.js';
 
-export const componentizeQjsVersion: string = (
-  JSON.parse(await readFile(join(repoRoot, 'node_modules', 'componentize-qjs', 'package.json'), 'utf8')) as {
-    version: string;
-  }
+export const componentizeQjsVersion: string = readPackageJsonSync(
+  toolchainPackage('componentize-qjs'),
 ).version;
 
 /** What a QuickJS build depends on besides its bundle: the tool and this file's handling (a change rebuilds). */
@@ -364,16 +362,14 @@ export function quickJsBoundary(registry: WitRegistry, skipped: ReadonlySet<stri
       build.onLoad({ filter: /.*/, namespace: boundaryNamespace }, ({ path }) => ({
         contents: moduleFor(path) ?? '',
         loader: 'js',
-        resolveDir: repoRoot,
+        resolveDir: toolchainDir,
       }));
     },
   };
 }
 
-const librarySources = join(repoRoot, 'packages');
-
 /**
- * An esbuild plugin: the library's modules (`packages/*`) count as free of side effects, so that a module none
+ * An esbuild plugin: the library's packages (`libraryPackageDirs`) count as free of side effects, so that a module none
  * of whose exports the app uses is left out (esbuild's `sideEffects: false`), as `grammar` is from an app that
  * never constrains generation. Their only top-level statements besides declarations patch their own classes
  * (`refuseAfterDrop`), which matters only where the class is used. QuickJS keeps the whole initialised heap in
@@ -383,16 +379,18 @@ export function libraryWithoutSideEffects(): Plugin {
   return {
     name: 'inferlib-library-without-side-effects',
     setup(build) {
+      const libraryDirs = libraryPackageDirs().map((dir) => dir + sep);
+      const inLibrary = (file: string) => libraryDirs.some((dir) => file.startsWith(dir));
       build.onResolve({ filter: /^\./ }, async ({ path, importer, resolveDir, kind, pluginData }) => {
-        if (pluginData === librarySources || !importer.startsWith(librarySources)) return undefined;
+        if (pluginData === libraryDirs || !inLibrary(importer)) return undefined;
         const resolved = await build.resolve(path, {
           importer,
           resolveDir,
           kind,
-          pluginData: librarySources,
+          pluginData: libraryDirs,
         });
         if (resolved.errors.length > 0) return { errors: resolved.errors };
-        return resolved.path.startsWith(librarySources) ? { ...resolved, sideEffects: false } : resolved;
+        return inLibrary(resolved.path) ? { ...resolved, sideEffects: false } : resolved;
       });
     },
   };
