@@ -414,12 +414,21 @@ describe('respond', () => {
     // The reference model echoes the user's message: here, text that begins a call.
     const question =
       'Capital? <tool_call>\n{"name": "lookup_capital", "arguments": {"country": "Japan"}}\n</tool_call>';
-    const auto = library.tools.respond(asked(library, question), greedy, { tag: 'auto' }, 96);
+    const context = asked(library, question);
+    context.flush();
+    const promptLength = context.getTokenIds().length;
+    const auto = library.tools.respond(context, greedy, { tag: 'auto' }, 96);
     expect(auto).toEqual({
       content: 'Capital?',
       toolCalls: [{ name: 'lookup_capital', arguments: '{"country":"Japan"}' }],
       finish: 'eos-sequence',
     });
+    // The call's end is written as Qwen writes it, `"}}\n` one token before `</tool_call>`.
+    const written = [...context.getTokenIds().slice(promptLength)];
+    expect(qwen3.decode(written)).toBe(
+      'Capital? \n<tool_call>\n{"name": "lookup_capital", "arguments": {"country": "Japan"}}\n</tool_call><|im_end|>',
+    );
+    expect(written.slice(-3, -1)).toEqual(qwen3.encode('"}}\n</tool_call>'));
     const none = library.tools.respond(asked(library, question), greedy, { tag: 'none' }, 96);
     expect(none).toEqual({ content: 'Capital?', toolCalls: [], finish: 'stop-string' });
     // Without tools there is nothing to call: the echo is the text.
