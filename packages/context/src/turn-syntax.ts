@@ -3,7 +3,8 @@
  * family of Pie's chat templates, chosen by the markup its template holds (`syntaxOf`): each parses a turn
  * the model wrote (`parse`) and writes a tool call the way the model would (`writeCall`, for generation
  * under the tool's parameters schema). A table rather than markers derived from rendering: Pie's R1 and
- * GPT-OSS templates render no tool calls (and GPT-OSS no reasoning), so their markup is nowhere to derive.
+ * GPT-OSS templates render no tool calls of what the contract's formatter passes (and GPT-OSS no
+ * reasoning), so their markup is nowhere to derive.
  */
 import type { Constraint } from 'inferlib:grammar/matcher';
 
