@@ -12,7 +12,14 @@ import { checkCount, checkSampler, errAsText } from './checks.ts';
 import type { Context } from './context.ts';
 import { generateCompletion } from './generation.ts';
 import { StructuredGenerator } from './structured.ts';
-import { opensReasoning, type ParsedTurn, type Tool, type TurnSyntax } from './turn-syntax.ts';
+import {
+  opensReasoning,
+  type ParsedTurn,
+  type Tool,
+  type TurnSyntax,
+  thinkClose,
+  thinkOpen,
+} from './turn-syntax.ts';
 
 const iface = 'inferlib:context/tools';
 
@@ -160,15 +167,24 @@ class TurnWriter {
     this.finish = 'eos-sequence';
   }
 
-  /** Generates as the model writes until its end of turn, `stopAt` (taken back) or the budget. */
-  generate(stopAt: string | undefined): FinishReason {
-    const { text, finish } = generateCompletion(this.#call, this.#context, this.#sampler, {
+  /**
+   * Generates as the model writes until its end of turn, one of `stops` (taken back: the context holds the
+   * text before it) or the budget; which stop string ended it, the first in the text.
+   */
+  generate(stops: readonly string[]): { finish: FinishReason; stoppedAt?: string } {
+    const { text, tokens, finish } = generateCompletion(this.#call, this.#context, this.#sampler, {
       maxTokens: this.#budget,
       eosSequences: this.#context.endOfTurn().map((token) => Uint32Array.of(token)),
-      stopStrings: stopAt === undefined ? [] : [stopAt],
+      stopStrings: [...stops],
     });
     this.text += text;
-    return finish;
+    if (finish !== 'stop-string') return { finish };
+    const written = this.#context.detokenize(tokens);
+    const found = stops
+      .map((stop) => ({ stop, at: written.indexOf(stop) }))
+      .filter(({ at }) => at !== -1)
+      .sort((a, b) => a.at - b.at);
+    return { finish, ...(found[0] === undefined ? {} : { stoppedAt: found[0].stop }) };
   }
 }
 
@@ -188,18 +204,36 @@ export function respond(
     const syntax = context.turnSyntax();
     const inReasoning = opensReasoning(context.generationPrompt ?? '');
     const writer = new TurnWriter(call, context, sampler, maxTokens);
-    if (forced !== undefined) {
-      // A turn the prompt opened in reasoning (R1) finishes its reasoning before the call.
-      const reasoned = inReasoning ? writer.generate('</think>') : 'stop-string';
-      if (inReasoning && reasoned === 'stop-string') writer.markup('</think>\n\n');
-      if (reasoned === 'stop-string') writer.writeCall(tools, forced ?? undefined);
-      else writer.finish = reasoned;
-    }
+    /**
+     * Where the turn is: in reasoning (R1's prompt opens it; others open it with `<think>` at the start), or
+     * not. A call opener the model writes inside its reasoning is no call: while reasoning, only its end is
+     * watched for. A reasoning tag ends generation as a stop string, which takes it back: it is written again
+     * as markup (the control token the model writes).
+     */
+    let reasoning: 'before' | 'open' | 'done' = inReasoning ? 'open' : 'before';
     const opener = tools.length === 0 ? undefined : syntax.callOpener;
-    while (writer.finish === undefined) {
-      const finish = writer.generate(opener);
-      if (finish === 'stop-string' && choice.tag !== 'none') writer.writeCall(tools, undefined);
-      else writer.finish = finish;
+    for (let forcing = forced !== undefined; writer.finish === undefined; ) {
+      if (forcing && reasoning !== 'open') {
+        writer.writeCall(tools, forced ?? undefined);
+        forcing = false;
+        continue;
+      }
+      const watchesThinking = syntax.thinksInTags && reasoning === 'before' && writer.text.trim() === '';
+      const stops =
+        reasoning === 'open'
+          ? [thinkClose]
+          : [...(watchesThinking ? [thinkOpen] : []), ...(opener === undefined ? [] : [opener])];
+      const { finish, stoppedAt } = writer.generate(stops);
+      if (finish !== 'stop-string') writer.finish = finish;
+      else if (stoppedAt === thinkOpen) {
+        writer.markup(thinkOpen);
+        reasoning = 'open';
+      } else if (stoppedAt === thinkClose) {
+        // R1 writes its answer after a blank line; a forced call follows the reasoning as the model's would.
+        writer.markup(forcing ? `${thinkClose}\n\n` : thinkClose);
+        reasoning = 'done';
+      } else if (choice.tag === 'none') writer.finish = 'stop-string';
+      else writer.writeCall(tools, undefined);
     }
     const parsed = syntax.parse(writer.text, inReasoning);
     if (choice.tag === 'none' && parsed.toolCalls.length > 0) {

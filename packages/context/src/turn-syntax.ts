@@ -48,6 +48,8 @@ export interface TurnSyntax {
   readonly callOpener: string | undefined;
   /** Whether a written call ends the turn (the model's next token would be its end of turn). */
   readonly callEndsTurn: boolean;
+  /** Whether the family reasons in `<think>` tags (GPT-OSS has a channel instead). */
+  readonly thinksInTags: boolean;
   /** A call as the model writes it, for the system prompt of a template that renders no `tools`. */
   readonly callExample: string;
   parse(text: string, inReasoning: boolean): ParsedTurn;
@@ -55,8 +57,8 @@ export interface TurnSyntax {
   writeCall(writer: CallWriter, tools: readonly Tool[], tool: Tool | undefined, before: string): void;
 }
 
-const thinkOpen = '<think>';
-const thinkClose = '</think>';
+export const thinkOpen = '<think>';
+export const thinkClose = '</think>';
 
 /** The reasoning of a turn written in `<think>` tags, and the rest; empty reasoning is none. */
 function splitThinking(text: string, inReasoning: boolean): { reasoning: string | undefined; rest: string } {
@@ -157,6 +159,7 @@ const hermes: TurnSyntax = {
   family: 'hermes',
   callOpener: '<tool_call>',
   callEndsTurn: false,
+  thinksInTags: true,
   callExample: '<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>',
   parse(text, inReasoning) {
     const { reasoning, rest } = splitThinking(text, inReasoning);
@@ -191,6 +194,7 @@ const llama3: TurnSyntax = {
   family: 'llama3',
   callOpener: undefined,
   callEndsTurn: false,
+  thinksInTags: true,
   callExample: '{"name": <function-name>, "parameters": <args-json-object>}',
   parse(text, inReasoning) {
     const { reasoning, rest } = splitThinking(text, inReasoning);
@@ -258,6 +262,7 @@ const deepseekR1: TurnSyntax = {
   family: 'deepseek-r1',
   callOpener: r1.callBegin,
   callEndsTurn: false,
+  thinksInTags: true,
   callExample: `${r1.callsBegin}${r1.callBegin}function${r1.separator}<function-name>\n\`\`\`json\n<args-json-object>\n\`\`\`${r1.callEnd}${r1.callsEnd}`,
   parse(text, inReasoning) {
     const { reasoning, rest } = splitThinking(text, inReasoning);
@@ -306,6 +311,7 @@ const gptOss: TurnSyntax = {
   family: 'gpt-oss',
   callOpener: undefined,
   callEndsTurn: true,
+  thinksInTags: false,
   callExample:
     '<|start|>assistant<|channel|>commentary to=functions.<function-name> <|constrain|>json<|message|><args-json-object><|call|>',
   parse(text) {
@@ -350,6 +356,7 @@ const mistral: TurnSyntax = {
   family: 'mistral',
   callOpener: '[TOOL_CALLS]',
   callEndsTurn: true,
+  thinksInTags: true,
   callExample: '[TOOL_CALLS][{"name": <function-name>, "arguments": <args-json-object>}]',
   parse(text, inReasoning) {
     const { reasoning, rest } = splitThinking(text, inReasoning);

@@ -441,6 +441,22 @@ describe('respond', () => {
     });
   });
 
+  it('takes a call opener inside the reasoning for no call', async () => {
+    const library = await load();
+    const context = new library.Context(library.model);
+    library.tools.setTools(context, toolsJson);
+    // Raw text, control tokens and all, which the reference model then echoes: reasoning that names the opener.
+    context.fill(
+      '<|im_start|>user\n<think>\nI could write <tool_call> here.\n</think>\n\nDone.<|im_end|>\n<|im_start|>assistant\n',
+    );
+    expect(library.tools.respond(context, greedy, { tag: 'auto' }, 64)).toEqual({
+      reasoning: 'I could write <tool_call> here.',
+      content: 'Done.',
+      toolCalls: [],
+      finish: 'eos-sequence',
+    });
+  });
+
   it('counts every token against max-tokens and keeps only whole calls', async () => {
     const library = await load();
     for (const maxTokens of [0, 1, 3, 6, 10]) {

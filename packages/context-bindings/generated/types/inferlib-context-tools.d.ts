@@ -62,14 +62,15 @@ declare module 'inferlib:context/tools' {
   }
   export type ToolChoice = ToolChoiceAuto | ToolChoiceNone | ToolChoiceRequired | ToolChoiceNamed;
   /**
-   * The model calls tools or not, as it writes; a call it begins is written under the constraint of the
-   * tool's parameters.
+   * The model calls tools or not, as it writes; a call it begins (outside its reasoning) is written under
+   * the constraint of the tool's parameters.
    */
   export interface ToolChoiceAuto {
     tag: 'auto',
   }
   /**
-   * The model answers without calling: generation stops where it begins a call (`stop-string`).
+   * The model answers without calling: generation stops where it begins a call outside its reasoning
+   * (`stop-string`).
    */
   export interface ToolChoiceNone {
     tag: 'none',
