@@ -45,18 +45,9 @@ export function fillToolResult(context: Context, toolCall: ToolCall, content: st
   });
 }
 
-/** A parsed turn as the WIT record: `id` and `reasoning` absent rather than undefined. */
-function turnOf(parsed: ParsedTurn, finish: FinishReason): Turn {
-  return {
-    ...(parsed.reasoning === undefined ? {} : { reasoning: parsed.reasoning }),
-    content: parsed.content,
-    toolCalls: parsed.toolCalls.map(({ id, name, arguments: args }) => ({
-      ...(id === undefined ? {} : { id }),
-      name,
-      arguments: args,
-    })),
-    finish,
-  };
+/** A parsed turn as the WIT record: `reasoning` absent rather than undefined. */
+function turnOf({ reasoning, content, toolCalls }: ParsedTurn, finish: FinishReason): Turn {
+  return { ...(reasoning === undefined ? {} : { reasoning }), content, toolCalls, finish };
 }
 
 export function parseTurn(context: Context, text: string): Turn {

@@ -6,14 +6,10 @@
  * GPT-OSS templates render no tool calls of what the contract's formatter passes (and GPT-OSS no
  * reasoning), so their markup is nowhere to derive.
  */
+import type { ToolCall } from 'inferlib:context/tools';
 import type { Constraint } from 'inferlib:grammar/matcher';
 
-export interface ToolCall {
-  readonly id?: string | undefined;
-  readonly name: string;
-  /** A JSON object, as compact JSON text. */
-  readonly arguments: string;
-}
+export type { ToolCall };
 
 export interface ParsedTurn {
   readonly reasoning: string | undefined;
@@ -106,7 +102,7 @@ function callOfObject(
   if (typeof name !== 'string' || key === undefined) return undefined;
   const args = argumentsText(object[key]);
   if (args === undefined) return undefined;
-  return { id: typeof id === 'string' ? id : undefined, name, arguments: args };
+  return { ...(typeof id === 'string' ? { id } : {}), name, arguments: args };
 }
 
 /** Text pieces outside the calls, trimmed and joined: the turn's content. */
@@ -279,7 +275,7 @@ const deepseekR1: TurnSyntax = {
       for (const match of calls.matchAll(pattern)) {
         const args = argumentsText(match[3]);
         if (args === undefined) break;
-        toolCalls.push({ id: undefined, name: match[2] as string, arguments: args });
+        toolCalls.push({ name: match[2] as string, arguments: args });
         parsedUpTo = match.index + match[0].length;
       }
       const after = calls.slice(parsedUpTo).replace(r1.callsEnd, '');
@@ -330,7 +326,7 @@ const gptOss: TurnSyntax = {
       const channel = /<\|channel\|>(\w+)/.exec(header)?.[1];
       const args = recipient === undefined ? undefined : argumentsText(body.trim());
       if (recipient !== undefined && args !== undefined) {
-        toolCalls.push({ id: undefined, name: recipient, arguments: args });
+        toolCalls.push({ name: recipient, arguments: args });
       } else if (channel === 'analysis') reasoning.push(body);
       else content.push(body);
     }
@@ -394,9 +390,7 @@ function parseMistralCalls(section: string): ToolCall[] | undefined {
   }
   const match = /^([^[\s]+)\[ARGS\]([\s\S]*)$/.exec(section);
   const args = match === null ? undefined : argumentsText(match[2]?.trim());
-  return match === null || args === undefined
-    ? undefined
-    : [{ id: undefined, name: match[1] as string, arguments: args }];
+  return match === null || args === undefined ? undefined : [{ name: match[1] as string, arguments: args }];
 }
 
 /** Families by a marker their template holds, the first that matches; Hermes for any other template. */
