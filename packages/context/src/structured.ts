@@ -81,7 +81,7 @@ export class StructuredGenerator {
   /** How many bytes of `#followedBy` the last token wrote beyond the match. */
   #spilled = 0;
   /** This step's candidates that end the match and run into `#followedBy`: their bytes of the match. */
-  readonly #endsInto = new Map<number, number>();
+  readonly #endingTokens = new Map<number, number>();
 
   /**
    * `call` names the WIT call errors come from (`complete-structured` runs a generator too); `endsTurn`
@@ -185,7 +185,7 @@ export class StructuredGenerator {
       return;
     }
     const bytes = this.#bytesOf(token);
-    const matched = this.#endsInto.get(token);
+    const matched = this.#endingTokens.get(token);
     if (matched !== undefined) {
       // The token ends the match and writes the start of what follows it.
       matcher.advanceBytes(bytes.subarray(0, matched));
@@ -330,17 +330,20 @@ export class StructuredGenerator {
         }
       }
       const verdicts = bytes.length === 0 ? [] : matcher.allows(bytes);
-      const endingInto = this.#endingInto(
-        matcher,
-        judged.flatMap((index, at) =>
-          verdicts[at] ? [] : [{ id: (candidates[index] as Candidate).id, bytes: bytes[at] as Uint8Array }],
-        ),
-      );
+      this.#endingTokens.clear();
+      if (this.#followedBy.length > 0) {
+        this.#findEndingTokens(
+          matcher,
+          judged.flatMap((index, at) =>
+            verdicts[at] ? [] : [{ id: (candidates[index] as Candidate).id, bytes: bytes[at] as Uint8Array }],
+          ),
+        );
+      }
       let next = 0;
       for (let index = start; index < end; index++) {
         const candidate = candidates[index] as Candidate;
         if (judged[next] === index) {
-          if (verdicts[next] === true || endingInto.has(candidate.id)) allowed.push(candidate);
+          if (verdicts[next] === true || this.#endingTokens.has(candidate.id)) allowed.push(candidate);
           next++;
         } else if (complete && endOfTurn.includes(candidate.id)) {
           allowed.push(candidate);
@@ -353,15 +356,12 @@ export class StructuredGenerator {
   }
 
   /**
-   * Of the tokens the match does not allow, those that end it and go on with the start of `#followedBy`
-   * (split where that text begins, the first part completes a match), by id, with their bytes of the match;
-   * recorded for `#step`. The first parts are judged together, and only those allowed are tried whole.
+   * Records in `#endingTokens` which of the tokens the match does not allow end it and go on with the start of
+   * `#followedBy` (split where that text begins, the first part completes a match), with their bytes of the
+   * match, for `#step`. The first parts are judged together, and only those allowed are tried whole.
    */
-  #endingInto(matcher: Matcher, refused: readonly { id: number; bytes: Uint8Array }[]): Map<number, number> {
+  #findEndingTokens(matcher: Matcher, refused: readonly { id: number; bytes: Uint8Array }[]): void {
     const follow = this.#followedBy;
-    const ending = this.#endsInto;
-    ending.clear();
-    if (follow.length === 0) return ending;
     const splits: { id: number; bytes: Uint8Array; split: number }[] = [];
     for (const { id, bytes } of refused) {
       for (
@@ -373,15 +373,15 @@ export class StructuredGenerator {
         if (rest.length <= follow.length && startsWith(follow, rest)) splits.push({ id, bytes, split });
       }
     }
-    if (splits.length === 0) return ending;
+    if (splits.length === 0) return;
     const firstParts = matcher.allows(splits.map(({ bytes, split }) => bytes.subarray(0, split)));
     splits.forEach(({ id, bytes, split }, index) => {
-      if (!firstParts[index] || ending.has(id)) return;
+      if (!firstParts[index] || this.#endingTokens.has(id)) return;
       const probe = matcher.fork();
-      if (probe.advanceBytes(bytes.subarray(0, split)) && probe.isComplete()) ending.set(id, split);
+      if (probe.advanceBytes(bytes.subarray(0, split)) && probe.isComplete())
+        this.#endingTokens.set(id, split);
       probe[Symbol.dispose]();
     });
-    return ending;
   }
 
   [Symbol.dispose](): void {
