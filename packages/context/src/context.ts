@@ -719,7 +719,7 @@ export class Context {
         ? this.#processed.length + this.#pending.length
         : undefined;
     } catch (error) {
-      throw new Error(`${call}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${call}: ${messageOf(error)}`);
     }
   }
 

@@ -8,7 +8,7 @@ import type {
 } from 'inferlib:context/generation';
 import type { SamplerConfig } from 'inferlib:context/inference';
 import { checkLive, refuseAfterDrop } from '@inferlib/support';
-import { checkDistributionRequest, checkSampler, errAsText } from './checks.ts';
+import { checkDistributionRequest, checkSampler, errAsText, messageOf } from './checks.ts';
 import { type Context, checkStopConfig } from './context.ts';
 import { TextStream } from './text-stream.ts';
 
@@ -70,7 +70,7 @@ export function startGeneration(
   try {
     return new Generation(call, context, sampler, stop);
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return messageOf(error);
   }
 }
 
